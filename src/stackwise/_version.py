@@ -1,0 +1,3 @@
+"""The installed version of stackwise (also part of every cache key)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The checker engine: discover -> parse and extract facts (parallel, cached) -> link -> report."""

@@ -1,0 +1,100 @@
+"""The on-disk cache: per-file results keyed by content, tool version and configuration.
+
+Two files per (version, configuration): a small index (per-file findings and stat data, plus the
+project-level findings) read on every run, and the facts the linker needs, read only when some
+file changed. Each file is a header, a BLAKE2 digest of the payload and a `marshal` payload of
+plain data; a file whose digest does not match is ignored, so truncation, garbage or a concurrent
+writer can cost time but never change a result. Writes go to a temporary file that is renamed into
+place. Any failure to read or write is at most a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_MAGIC = b"STACKWISE-CACHE-1\n"
+_DIGEST = 32
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: Path | None, key: str) -> None:
+        self.folder = folder
+        self.key = key
+        self.warnings: list[str] = []
+
+    def _path(self, kind: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / f"{kind}-{self.key}.bin"
+
+    def read(self, kind: str) -> Any | None:
+        path = self._path(kind)
+        if path is None:
+            return None
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.warnings.append(f"cache not read ({path}): {exc.strerror}")
+            return None
+        head = len(_MAGIC)
+        if len(blob) < head + _DIGEST or not blob.startswith(_MAGIC):
+            self.warnings.append(f"cache ignored ({path.name}): not a stackwise cache file")
+            return None
+        digest, payload = blob[head : head + _DIGEST], blob[head + _DIGEST :]
+        if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != digest:
+            self.warnings.append(f"cache ignored ({path.name}): damaged")
+            return None
+        try:
+            return marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            self.warnings.append(f"cache ignored ({path.name}): unreadable")
+            return None
+
+    def write(self, kind: str, value: Any) -> None:
+        path = self._path(kind)
+        if path is None or self.folder is None:
+            return
+        try:
+            payload = marshal.dumps(value)
+        except ValueError as exc:  # a rule stored something that is not plain data
+            self.warnings.append(f"cache not written: {exc}")
+            return
+        digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _mark_cache_dir(self.folder)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_MAGIC + digest + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            self.warnings.append(f"cache not written ({self.folder}): {exc.strerror or exc}")
+
+
+def _mark_cache_dir(folder: Path) -> None:
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# created by stackwise\n*\n", encoding="utf-8")
+    tag = folder / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n# stackwise cache, safe to delete\n",
+            encoding="utf-8",
+        )

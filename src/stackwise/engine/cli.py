@@ -1,0 +1,107 @@
+"""`stackwise check`: argument parsing and output for the checker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from stackwise.config import ConfigError
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from stackwise.report import FORMATS
+
+    p = sub.add_parser(
+        "check",
+        help="find blocking calls in async code and other architecture mistakes",
+        description=(
+            "Check Python files for the mistakes stackwise knows (see `stackwise rule`). "
+            "Exit code: 0 no findings, 1 findings, 2 usage or configuration error."
+        ),
+    )
+    p.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--select", type=_codes, default=None, metavar="CODES",
+                   help="comma-separated codes or prefixes to report (e.g. ASY,FAS201)")
+    p.add_argument("--ignore", type=_codes, default=None, metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
+    p.add_argument("--statistics", action="store_true", help="print counts per code instead")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--config", metavar="FILE", help="pyproject.toml to read settings from")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="cache folder (default: .stackwise_cache at the project root)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: up to 2)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("-q", "--quiet", action="store_true", help="print findings only, no warnings")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="tracebacks for internal errors, timing")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stackwise.engine.runner import check
+    from stackwise.report import render
+    from stackwise.rules.registry import all_rules
+
+    if args.jobs is not None and args.jobs < 1:
+        print("stackwise: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        result = check(
+            args.paths,
+            config=args.config,
+            select=args.select,
+            ignore=args.ignore,
+            use_cache=not args.no_cache,
+            cache_dir=args.cache_dir,
+            jobs=args.jobs,
+            verbose=args.verbose,
+        )
+    except ConfigError as exc:
+        print(f"stackwise: error: {exc}", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    color = args.color == "always" or (
+        args.color == "auto" and args.output is None and out.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    warnings = [] if args.quiet else result.warnings
+    text = render(
+        result.findings,
+        args.format,
+        rules=all_rules(),
+        statistics=args.statistics,
+        color=color,
+        files_checked=result.files_checked,
+        warnings=warnings if args.format != "json" else (),
+    )
+    if args.format == "json":
+        for w in warnings:
+            print(f"stackwise: warning: {w}", file=sys.stderr)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"stackwise: error: cannot write {args.output}: {exc.strerror}",
+                  file=sys.stderr)
+            return 2
+    else:
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            sys.stderr.close()
+            return 1 if result.findings and not args.exit_zero else 0
+    if args.verbose:
+        print(f"stackwise: {result.files_checked} files, {result.analysed} analysed, "
+              f"{result.seconds:.2f}s", file=sys.stderr)
+    return 1 if result.findings and not args.exit_zero else 0

@@ -1,0 +1,129 @@
+"""Finding the files to check, and naming the module each one is.
+
+Directories are walked without recursion. Excluded names (defaults plus `exclude`) are skipped.
+Symbolic links are not followed unless `follow-symlinks = true`, and never out of the project
+root; loops are cut by remembering real paths. `.pyi` stubs are skipped in directories (they hold
+no behaviour to check) but read when named explicitly.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from stackwise.config import DEFAULT_EXCLUDE, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    fs_path: str  # what the OS opens
+    display: str  # POSIX path relative to the project root, printable
+    module: str
+    is_package: bool
+
+
+def printable(path: str) -> str:
+    """A path safe to print and to put in JSON (undecodable bytes become U+FFFD)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class Discovery:
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root.resolve()
+        self.root_str = str(self.root)
+        self.patterns = tuple(DEFAULT_EXCLUDE) + tuple(settings.exclude)
+        self.follow = settings.follow_symlinks
+        self.warnings: list[str] = []
+        self._init_cache: dict[str, bool] = {}
+
+    def excluded(self, name: str, rel: str) -> bool:
+        for pat in self.patterns:
+            p = pat.rstrip("/")
+            if (
+                fnmatch.fnmatchcase(name, p)
+                or fnmatch.fnmatchcase(rel, p)
+                or rel.startswith(p + "/")
+            ):
+                return True
+        return False
+
+    def _rel(self, path: str) -> str:
+        try:
+            rel = os.path.relpath(path, self.root_str)
+        except ValueError:
+            return path
+        return rel.replace(os.sep, "/")
+
+    def _inside_root(self, real: str) -> bool:
+        return real == self.root_str or real.startswith(self.root_str + os.sep)
+
+    def files(self, paths: list[Path]) -> list[SourceFile]:
+        found: dict[str, SourceFile] = {}
+        for given in paths:
+            abspath = os.path.abspath(given)
+            if not os.path.lexists(abspath):
+                self.warnings.append(f"{printable(str(given))}: no such file or directory")
+                continue
+            if os.path.isdir(abspath):
+                self._walk(abspath, found)
+            else:
+                rel = self._rel(abspath)
+                if not self.excluded(os.path.basename(abspath), rel):
+                    self._add(abspath, found)
+        return [found[k] for k in sorted(found)]
+
+    def _walk(self, top: str, found: dict[str, SourceFile]) -> None:
+        seen_real: set[str] = {os.path.realpath(top)}
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                self.warnings.append(f"{printable(folder)}: cannot list: {exc.strerror}")
+                continue
+            for entry in entries:
+                rel = self._rel(entry.path)
+                if self.excluded(entry.name, rel):
+                    continue
+                try:
+                    is_link = entry.is_symlink()
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                except OSError:
+                    continue
+                if is_link:
+                    real = os.path.realpath(entry.path)
+                    if not self._inside_root(real):
+                        continue  # never leave the project through a link
+                    if is_dir and (not self.follow or real in seen_real):
+                        continue
+                if is_dir:
+                    seen_real.add(os.path.realpath(entry.path) if is_link else entry.path)
+                    stack.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    self._add(entry.path, found)
+
+    def _has_init(self, folder: str) -> bool:
+        cached = self._init_cache.get(folder)
+        if cached is None:
+            cached = os.path.isfile(os.path.join(folder, "__init__.py"))
+            self._init_cache[folder] = cached
+        return cached
+
+    def _add(self, path: str, found: dict[str, SourceFile]) -> None:
+        display = printable(self._rel(path))
+        if display in found:
+            return
+        folder, name = os.path.split(path)
+        stem = name.rsplit(".", 1)[0]
+        is_package = stem == "__init__"
+        parts = [] if is_package else [stem]
+        while self._has_init(folder):
+            folder, pkg = os.path.split(folder)
+            parts.append(pkg)
+            if not pkg:
+                break
+        module = ".".join(reversed(parts))
+        found[display] = SourceFile(path, display, module, is_package)

@@ -1,0 +1,188 @@
+"""Linking: the whole project's modules, definitions, imports and call graph.
+
+Built in the main process from every file's facts (fresh or cached). Call targets recorded per
+file as qualified names are resolved here across modules: re-exports (`from .files import read`
+in a package `__init__`), star imports, methods through the class hierarchy (`self.load()`), and
+constructors (`Report()` runs `Report.__init__`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from stackwise.config import Settings
+from stackwise.engine.context import RawFinding
+from stackwise.engine.facts import CallFact, ClassFact, FileFacts, FunctionFact
+from stackwise.findings import Frame, Severity
+
+_MAX_HOPS = 12
+
+
+@dataclass
+class Project:
+    """The linked project. `files` maps display path -> facts."""
+
+    files: dict[str, FileFacts]
+    modules: dict[str, str] = field(default_factory=dict)  # module -> path
+    functions: dict[str, tuple[str, FunctionFact]] = field(default_factory=dict)
+    classes: dict[str, tuple[str, ClassFact]] = field(default_factory=dict)
+    settings: Settings | None = None
+    _resolved: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def link(cls, files: dict[str, FileFacts], settings: Settings | None = None) -> Project:
+        project = cls(files, settings=settings)
+        ambiguous: set[str] = set()
+        for path in sorted(files):
+            facts = files[path]
+            if facts.module in project.modules:
+                ambiguous.add(facts.module)
+                continue
+            project.modules[facts.module] = path
+        for name in ambiguous:  # two files claim one module name: resolve neither
+            del project.modules[name]
+        for module, path in project.modules.items():
+            facts = files[path]
+            del module
+            for q, fn in facts.functions.items():
+                project.functions.setdefault(q, (path, fn))
+            for q, c in facts.classes.items():
+                project.classes.setdefault(q, (path, c))
+        return project
+
+    # -- resolution -------------------------------------------------------------------------------
+
+    def resolve(self, target: str) -> str | None:
+        """The project definition (function or class qualname) `target` names, if any."""
+        if not target:
+            return None
+        if target in self._resolved:
+            return self._resolved[target]
+        self._resolved[target] = None  # cycle guard
+        result = self._resolve(target, 0)
+        self._resolved[target] = result
+        return result
+
+    def _resolve(self, target: str, hops: int) -> str | None:
+        if hops > _MAX_HOPS:
+            return None
+        if target in self.functions or target in self.classes:
+            return target
+        # a method through the class hierarchy: pkg.mod.Class.method
+        head, _, attr = target.rpartition(".")
+        if head:
+            cls = self.resolve_class(head, hops + 1)
+            if cls is not None:
+                return self.find_method(cls, attr)
+        # a name re-exported by a module: pkg.name -> pkg.files.name
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:i])
+            path = self.modules.get(module)
+            if path is None:
+                continue
+            facts = self.files[path]
+            rest = parts[i:]
+            exported = facts.exports.get(rest[0])
+            if exported is not None and exported != target:
+                return self._resolve(".".join([exported, *rest[1:]]), hops + 1)
+            for star in facts.star_imports:
+                found = self._resolve(".".join([star, *rest]), hops + 1)
+                if found is not None:
+                    return found
+            return None
+        return None
+
+    def resolve_class(self, target: str, hops: int = 0) -> str | None:
+        if target in self.classes:
+            return target
+        found = self._resolve(target, hops + 1) if hops <= _MAX_HOPS else None
+        return found if found is not None and found in self.classes else None
+
+    def mro(self, cls: str) -> list[str]:
+        """Approximate method resolution order over project classes (depth-first, no dupes)."""
+        out: list[str] = []
+        stack = [cls]
+        while stack and len(out) < 64:
+            current = stack.pop()
+            if current in out:
+                continue
+            out.append(current)
+            _, fact = self.classes[current]
+            bases = [self.resolve_class(b) for b in fact.bases if b]
+            stack.extend(reversed([b for b in bases if b is not None]))
+        return out
+
+    def find_method(self, cls: str, name: str) -> str | None:
+        for klass in self.mro(cls):
+            q = f"{klass}.{name}"
+            if q in self.functions:
+                return q
+        return None
+
+    def call_target(self, call: CallFact) -> str | None:
+        """The project function a call runs (a class call runs its `__init__`)."""
+        resolved = self.resolve(call.target)
+        if resolved is None:
+            return None
+        if resolved in self.classes:
+            return self.find_method(resolved, "__init__")
+        return resolved
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def iter_functions(self) -> Iterator[tuple[str, FunctionFact]]:
+        """(path, function) for every function, in a stable order."""
+        for q in sorted(self.functions):
+            yield self.functions[q]
+
+    @cached_property
+    def callers(self) -> dict[str, list[tuple[str, CallFact]]]:
+        """Reverse call graph: callee qualname -> [(caller qualname, call)]."""
+        out: dict[str, list[tuple[str, CallFact]]] = {}
+        for q in sorted(self.functions):
+            _, fn = self.functions[q]
+            for call in fn.calls:
+                target = self.call_target(call)
+                if target is not None:
+                    out.setdefault(target, []).append((q, call))
+        return out
+
+    def short_name(self, qualname: str) -> str:
+        """`pkg.services.report.ReportService.build` -> `ReportService.build`."""
+        if qualname in self.functions:
+            fn = self.functions[qualname][1]
+            if fn.class_qualname:
+                return f"{fn.class_qualname.rsplit('.', 1)[-1]}.{fn.name}"
+            return fn.name
+        return qualname.rsplit(".", 1)[-1]
+
+
+class ProjectReporter:
+    """Collects findings from project rules, grouped by path."""
+
+    def __init__(self) -> None:
+        self.findings: dict[str, list[RawFinding]] = {}
+
+    def report(
+        self,
+        rule: type | object,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        *,
+        end_line: int = 0,
+        end_column: int = 0,
+        function: str = "",
+        chain: tuple[Frame, ...] = (),
+        severity: Severity | None = None,
+    ) -> None:
+        code: str = getattr(rule, "code")  # noqa: B009 - rule class or instance
+        sev = severity or getattr(rule, "severity")  # noqa: B009
+        self.findings.setdefault(path, []).append((
+            line, column, end_line or line, end_column or column, code, message, str(sev),
+            function, tuple((f.path, f.line, f.function) for f in chain),
+        ))

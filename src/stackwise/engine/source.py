@@ -1,0 +1,127 @@
+"""Reading, decoding and parsing one file, turning every way that can fail into a reason.
+
+A file that cannot be analysed becomes one `SW000` finding with a reason a user can act on; it
+never raises out of here. Decoding follows PEP 263 (coding cookie, UTF-8 BOM), as Python does.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+class Unanalysable(Exception):
+    """The file cannot be analysed; `reason` says why and what to do."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = max(1, line)
+        self.column = max(1, column)
+
+
+@dataclass(slots=True)
+class Source:
+    """Decoded text of a file, with its lines split the way Python's tokenizer splits them."""
+
+    text: str
+    _lines: list[str] | None = None
+    ascii: bool = True
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = _LINE_SPLIT.split(self.text)
+        return self._lines
+
+    def line(self, lineno: int) -> str:
+        lines = self.lines
+        return lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+
+    def char_column(self, lineno: int, byte_offset: int) -> int:
+        """1-based character column from the parser's 0-based UTF-8 byte offset."""
+        if self.ascii or byte_offset <= 0:
+            return byte_offset + 1
+        line = self.line(lineno)
+        if line.isascii():
+            return byte_offset + 1
+        return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+
+def decode(data: bytes) -> Source:
+    """Decode source bytes as Python would (PEP 263 cookie, BOM), or raise Unanalysable."""
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise Unanalysable("the file contains a NUL byte, so it is not Python source", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise Unanalysable(f"bad encoding declaration: {exc.msg}", exc.lineno or 1) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = data.count(b"\n", 0, start) + 1
+        raise Unanalysable(
+            f"not valid {encoding} (byte {start}): re-encode the file as UTF-8 or declare its "
+            "encoding with a `# -*- coding: ... -*-` comment",
+            line,
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(text=text, ascii=text.isascii())
+
+
+def parse(source: Source, filename: str) -> ast.Module:
+    """Parse decoded source with the running interpreter's grammar, or raise Unanalysable."""
+    try:
+        return ast.parse(source.text, filename=filename)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        hint = newer_syntax_hint(source.line(line), exc.msg or "")
+        msg = hint or f"syntax error: {exc.msg}"
+        raise Unanalysable(msg, line, exc.offset or 1) from None
+    except (RecursionError, MemoryError):
+        raise Unanalysable(
+            "the code is nested too deeply for the Python parser; stackwise skipped the file"
+        ) from None
+    except ValueError as exc:  # e.g. NUL bytes on some versions
+        raise Unanalysable(f"cannot parse: {exc}") from None
+
+
+_NEWER = (
+    (re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*="), "a `type` alias statement (PEP 695)", (3, 12)),
+    (re.compile(r"^\s*(async\s+)?def\s+\w+\s*\["), "generic function parameters (PEP 695)", (3, 12)),
+    (re.compile(r"^\s*class\s+\w+\s*\["), "generic class parameters (PEP 695)", (3, 12)),
+    (re.compile(r"^\s*except\s*\*"), "`except*` (PEP 654)", (3, 11)),
+    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*[\w.]"), "`except` with unparenthesised types "
+     "(PEP 758)", (3, 14)),
+    (re.compile(r"(?<![\w'\"])[tT][rR]?[\"']"), "a template string (PEP 750)", (3, 14)),
+)
+
+
+def newer_syntax_hint(line: str, msg: str) -> str:
+    """If a syntax error is newer syntax than this interpreter knows, say which and what to do."""
+    current = sys.version_info[:2]
+    for pattern, construct, needed in _NEWER:
+        if current < needed and pattern.search(line):
+            return _hint(construct, needed)
+    if current < (3, 12) and ("f-string" in msg):
+        return _hint("f-string syntax from PEP 701 (quotes, backslashes or comments inside "
+                     "replacement fields)", (3, 12))
+    return ""
+
+
+def _hint(construct: str, needed: tuple[int, int]) -> str:
+    need = f"{needed[0]}.{needed[1]}"
+    cur = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return (
+        f"uses {construct}, which needs Python {need}+ but stackwise is running on Python {cur}: "
+        f"run stackwise under Python {need} or newer (e.g. `python{need} -m stackwise check`)"
+    )

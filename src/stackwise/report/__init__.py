@@ -1,0 +1,67 @@
+"""Output formats of `stackwise check`: text for people, json for scripts, sarif and github for CI.
+
+`render(findings, fmt, rules=...)` returns the whole report as one string; every format sorts the
+findings by (path, line, column, code), so the output does not depend on the order they came in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from stackwise.findings import Finding
+from stackwise.report._common import sort_findings
+from stackwise.report._github import render_github
+from stackwise.report._json import render_json
+from stackwise.report._sarif import render_sarif, to_sarif
+from stackwise.report._text import render_text
+from stackwise.rules._meta import RuleMeta
+
+__all__ = [
+    "FORMATS",
+    "render",
+    "render_github",
+    "render_json",
+    "render_sarif",
+    "render_text",
+    "sort_findings",
+    "to_sarif",
+]
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(
+    findings: Sequence[Finding],
+    fmt: str,
+    *,
+    rules: Mapping[str, RuleMeta],
+    show_source: bool = False,
+    statistics: bool = False,
+    color: bool = False,
+    files_checked: int = 0,
+    warnings: Sequence[str] = (),
+) -> str:
+    """The report in format `fmt` (one of `FORMATS`), ending with a newline unless empty.
+
+    `show_source`, `statistics`, `color` and `files_checked` shape the `text` format only;
+    `warnings` (problems of the run itself, such as a file that could not be read) appear in
+    `text`, `sarif` (as tool notifications) and `github` (as `::warning` lines), not in `json`,
+    whose output is the list of findings alone. Raises `ValueError` for an unknown format.
+    """
+    if fmt == "text":
+        return render_text(
+            findings,
+            rules=rules,
+            show_source=show_source,
+            statistics=statistics,
+            color=color,
+            files_checked=files_checked,
+            warnings=warnings,
+        )
+    if fmt == "json":
+        return render_json(findings)
+    if fmt == "sarif":
+        return render_sarif(findings, rules=rules, warnings=warnings)
+    if fmt == "github":
+        return render_github(findings, warnings=warnings)
+    raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")

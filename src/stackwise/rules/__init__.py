@@ -1,0 +1,1 @@
+"""The rules: one module per rule, grouped by family (aio, fastapi, django, ...)."""

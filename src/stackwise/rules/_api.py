@@ -1,0 +1,65 @@
+"""The rule API: a rule is one small class with its metadata, its docs and its check.
+
+Two kinds of rules plug into the engine:
+
+* `Rule` runs inside the single traversal of each file. It names the AST node types it wants
+  (`node_types`) and gets `visit(node, ctx)` for each; `ctx` resolves names and reports findings.
+* `ProjectRule` runs once per check on the linked project (imports, call graph, facts that
+  per-file rules contributed with `ctx.add_fact`).
+
+The class docstring is the rule's documentation, with the sections `## What it does`,
+`## Why it matters`, `## Example` and `## Use instead`; `stackwise rule CODE` and docs/rules/ are
+generated from it. Rules are discovered by walking the `stackwise.rules` package: adding a rule is
+adding a module.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import TYPE_CHECKING, ClassVar
+
+from stackwise.findings import Severity
+from stackwise.rules._meta import RuleMeta
+
+if TYPE_CHECKING:
+    from stackwise.engine.context import FileContext
+    from stackwise.engine.project import Project, ProjectReporter
+
+
+class _RuleBase:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        family = "".join(ch for ch in cls.code if ch.isalpha())
+        return RuleMeta(
+            code=cls.code,
+            name=cls.name,
+            summary=cls.summary,
+            severity=cls.severity,
+            family=family,
+            docs=inspect.cleandoc(cls.__doc__ or ""),
+        )
+
+
+class Rule(_RuleBase):
+    """A per-file rule. One instance is made per file, so instance state is per file."""
+
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        """Called for every node of one of `node_types`, in source order."""
+
+    def end_file(self, ctx: FileContext) -> None:
+        """Called once after the traversal of a file."""
+
+
+class ProjectRule(_RuleBase):
+    """A rule that needs the whole project (imports, call graph)."""
+
+    def check_project(self, project: Project, report: ProjectReporter) -> None:
+        raise NotImplementedError

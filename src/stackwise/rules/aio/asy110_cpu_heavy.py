@@ -1,0 +1,64 @@
+"""ASY110: CPU-heavy work (password hashing, heavy compression) inside an `async def`."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from stackwise.engine.context import FileContext
+from stackwise.rules._api import Rule
+from stackwise.rules.aio._knowledge import lookup_cpu
+
+
+class CpuHeavyCallInAsync(Rule):
+    """
+    ## What it does
+    Finds known CPU-heavy calls in the body of an `async def`: password hashing and
+    verification (`hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2, passlib, pwdlib,
+    werkzeug's and Django's password hashers) and `bz2`/`lzma` compression.
+
+    ## Why it matters
+    These calls are slow on purpose (a password hash takes tens to hundreds of milliseconds)
+    and hold the thread the whole time. Inside a coroutine that is the event loop's thread:
+    every other request waits while one login is verified.
+
+    ## Example
+    ```python
+    import bcrypt
+
+    async def login(form: LoginForm) -> Token:
+        user = await users.get(form.username)
+        if not bcrypt.checkpw(form.password.encode(), user.password_hash):
+            raise InvalidCredentials()
+        return issue_token(user)
+    ```
+
+    ## Use instead
+    ```python
+    async def login(form: LoginForm) -> Token:
+        user = await users.get(form.username)
+        ok = await asyncio.to_thread(bcrypt.checkpw, form.password.encode(), user.password_hash)
+        if not ok:
+            raise InvalidCredentials()
+        return issue_token(user)
+    ```
+    For sustained CPU work use a process pool (`loop.run_in_executor(ProcessPoolExecutor(),
+    ...)`) or a task queue worker.
+    """
+
+    code = "ASY110"
+    name = "cpu-heavy-call-in-async"
+    summary = "CPU-heavy call inside `async def`: run it in a thread or process pool"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if not ctx.in_async:
+            return
+        assert isinstance(node, ast.Call)
+        target = ctx.call_target(node)
+        if target is None:
+            return
+        entry = lookup_cpu(target)
+        if entry is None:
+            return
+        ctx.report(self, node, f"CPU-heavy call `{target}()` in async function; {entry.advice}")

@@ -1,0 +1,1 @@
+"""Findings the engine itself reports (SW): files it could not analyse, rules that failed."""

@@ -1,0 +1,53 @@
+"""Finds every rule by walking the `stackwise.rules` package: adding a rule is adding a module."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from stackwise.rules._api import ProjectRule, Rule
+from stackwise.rules._meta import RuleMeta
+
+_NOT_RULES = {"cli", "docs", "registry"}
+
+
+@cache
+def _discover() -> tuple[tuple[type[Rule], ...], tuple[type[ProjectRule], ...]]:
+    import stackwise.rules as pkg
+
+    file_rules: list[type[Rule]] = []
+    project_rules: list[type[ProjectRule]] = []
+    for info in pkgutil.walk_packages(pkg.__path__, prefix="stackwise.rules."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_") or leaf in _NOT_RULES:
+            continue
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if not isinstance(obj, type) or obj.__module__ != module.__name__:
+                continue
+            if issubclass(obj, Rule) and "code" in vars(obj):
+                file_rules.append(obj)
+            elif issubclass(obj, ProjectRule) and "code" in vars(obj):
+                project_rules.append(obj)
+    file_rules.sort(key=lambda r: r.code)
+    project_rules.sort(key=lambda r: r.code)
+    codes = [r.code for r in file_rules] + [r.code for r in project_rules]
+    dupes = {c for c in codes if codes.count(c) > 1}
+    if dupes:
+        raise RuntimeError(f"rule codes defined twice: {sorted(dupes)}")
+    return tuple(file_rules), tuple(project_rules)
+
+
+def file_rules() -> tuple[type[Rule], ...]:
+    return _discover()[0]
+
+
+def project_rules() -> tuple[type[ProjectRule], ...]:
+    return _discover()[1]
+
+
+def all_rules() -> dict[str, RuleMeta]:
+    """Every rule's metadata by code, sorted by code."""
+    metas = [r.meta() for r in (*file_rules(), *project_rules())]
+    return {m.code: m for m in sorted(metas, key=lambda m: m.code)}
