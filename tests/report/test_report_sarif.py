@@ -132,8 +132,8 @@ def test_chain_as_related_locations_and_code_flow(
     (result,) = _sarif([chained], rules)["runs"][0]["results"]
     related = result["relatedLocations"]
     assert [(r["id"], r["message"]["text"]) for r in related] == [
-        (1, "called from app.api.handler"),
-        (2, "called from app.users.load_user"),
+        (1, "in app.api.handler"),
+        (2, "in app.users.load_user"),
     ]
     assert related[0]["physicalLocation"] == {
         "artifactLocation": {"uri": "app/api.py", "uriBaseId": "%SRCROOT%"},
@@ -150,22 +150,24 @@ def test_chain_as_related_locations_and_code_flow(
         )
         for s in steps
     ] == [
-        ("app/api.py", 14, "called from app.api.handler"),
-        ("app/users.py", 7, "called from app.users.load_user"),
-        ("app/db.py", 40, chained.message),  # last step: the blocking call itself
+        ("app/db.py", 40, chained.message),  # first step: the finding (the call in async code)
+        ("app/api.py", 14, "in app.api.handler"),  # then each frame, down to the blocking call
+        ("app/users.py", 7, "in app.users.load_user"),
     ]
     assert [s["executionOrder"] for s in steps] == [1, 2, 3]
     assert [s["nestingLevel"] for s in steps] == [0, 1, 2]
 
 
-def test_chain_ending_at_the_finding_is_not_doubled(rules: dict[str, RuleMeta]) -> None:
+def test_code_flow_starts_at_the_finding(rules: dict[str, RuleMeta]) -> None:
     finding = Finding(
-        "b.py", 5, 3, "ASY101", "blocks",
-        chain=(Frame("a.py", 2, "a.handler"), Frame("b.py", 5, "b.helper")),
+        "a.py", 2, 3, "ASY101", "blocks",
+        chain=(Frame("b.py", 5, "b.helper"), Frame("c.py", 9, "c.read")),
     )  # fmt: skip
     (result,) = _sarif([finding], rules)["runs"][0]["results"]
     steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
-    assert [s["location"]["message"]["text"] for s in steps] == ["called from a.handler", "blocks"]
+    assert [s["location"]["message"]["text"] for s in steps] == [
+        "blocks", "in b.helper", "in c.read"
+    ]
     assert len(result["relatedLocations"]) == 2
 
 

@@ -32,9 +32,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="comma-separated codes or prefixes to report (e.g. ASY,FAS201)")
     p.add_argument("--ignore", type=_codes, default=None, metavar="CODES",
                    help="comma-separated codes or prefixes not to report")
+    p.add_argument("--whole-project", action="store_true",
+                   help="analyse the whole project (cached) but report only the given files; "
+                        "what the pre-commit hook uses, so call chains through unchanged files "
+                        "are still followed")
     p.add_argument("--statistics", action="store_true", help="print counts per code instead")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     p.add_argument("--config", metavar="FILE", help="pyproject.toml to read settings from")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="record today's findings in FILE (e.g. .stackwise-baseline.json) and exit 0")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings that are not in this baseline")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     p.add_argument("--cache-dir", metavar="DIR",
                    help="cache folder (default: .stackwise_cache at the project root)")
@@ -55,9 +63,17 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("stackwise: error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    paths = list(args.paths)
+    focus: set[str] | None = None
+    if args.whole_project:
+        from stackwise.config import find_root
+
+        root = find_root(Path(paths[0]).resolve() if paths else Path.cwd())
+        focus = {Path(os.path.relpath(Path(p).resolve(), root)).as_posix() for p in paths}
+        paths = [str(root)]
     try:
         result = check(
-            args.paths,
+            paths,
             config=args.config,
             select=args.select,
             ignore=args.ignore,
@@ -69,6 +85,31 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"stackwise: error: {exc}", file=sys.stderr)
         return 2
+    if focus is not None:
+        result.findings = [
+            f for f in result.findings
+            if f.path in focus or any(f.path.startswith(d.rstrip("/") + "/") for d in focus)
+        ]
+    if args.write_baseline:
+        from stackwise.baseline import write_baseline
+
+        try:
+            n = write_baseline(Path(args.write_baseline), result.root, result.findings)
+        except OSError as exc:
+            print(f"stackwise: error: cannot write {args.write_baseline}: {exc.strerror}",
+                  file=sys.stderr)
+            return 2
+        print(f"stackwise: wrote {n} findings to {args.write_baseline}", file=sys.stderr)
+        return 0
+    if args.baseline:
+        from stackwise.baseline import BaselineError, filter_new, load_baseline
+
+        try:
+            known = load_baseline(Path(args.baseline))
+        except BaselineError as exc:
+            print(f"stackwise: error: {exc}", file=sys.stderr)
+            return 2
+        result.findings = filter_new(result.root, result.findings, known)
     out = sys.stdout
     color = args.color == "always" or (
         args.color == "auto" and args.output is None and out.isatty()

@@ -3,7 +3,7 @@
 One run; `tool.driver.rules` lists a descriptor for every code that appears in the results, in
 code order, so the log is small and each result's `ruleIndex` points into it. Findings with a
 call chain carry `relatedLocations` (one per frame) and a `codeFlows` path that starts at the
-outermost call site and ends at the finding itself.
+finding (the call inside the async function) and follows the frames down to the blocking call.
 """
 
 from __future__ import annotations
@@ -77,19 +77,17 @@ def _frame_location(frame: Frame) -> dict[str, Any]:
         physical["region"] = _region(frame.line)
     return {
         "physicalLocation": physical,
-        "message": _text(f"called from {frame.function or '<module>'}"),
+        "message": _text(f"in {frame.function or '<module>'}"),
     }
 
 
 def _code_flow(finding: Finding) -> dict[str, Any]:
-    """The call path: every frame in order, then the finding's own (blocking) call."""
-    frames = list(finding.chain)
-    if frames and (frames[-1].path, frames[-1].line) == (finding.path, finding.line):
-        frames.pop()  # the chain already ends at the finding: do not show that step twice
-    steps: list[dict[str, Any]] = [_frame_location(frame) for frame in frames]
-    last = _finding_location(finding)
-    last["message"] = _text(finding.message)
-    steps.append(last)
+    """The call path: the finding (the call in the async function), then every frame in order,
+    the last one being the blocking call itself."""
+    first = _finding_location(finding)
+    first["message"] = _text(finding.message)
+    steps: list[dict[str, Any]] = [first]
+    steps.extend(_frame_location(frame) for frame in finding.chain)
     return {
         "threadFlows": [
             {
