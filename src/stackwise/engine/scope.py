@@ -6,11 +6,16 @@ annotations and simple assignments, and gives up (returns None) on anything else
 built on it stay conservative. A name bound in a function (a parameter, an assignment) shadows
 the import of the same name; a name nothing binds resolves to itself, which lets a well-known
 module used without an import (`requests.get` in a snippet) still be recognised.
+
+A name bound more than once in a scope is unknown, except in straight-line code: when every
+binding is a simple statement of the scope's own body (`f: TextIO = ...`, `f = open(p)`,
+`import x`, `def f`), a use in that body sees the last binding before the statement it is in.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +27,10 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Statements that bind a name and nothing else, so a binding made by one of them, directly in a
+# scope's body, holds from the next statement on (see `Binding.steps`).
+_STRAIGHT = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.ImportFrom,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Delete)
 
 
 @dataclass(slots=True)
@@ -32,12 +41,17 @@ class Binding:
     the definition), "var" (value is the assigned expression, if it was one simple assignment),
     "param" (annotation is the annotation expression, if any), "self" (target is the class),
     "unknown" (bound, but nothing useful is known: it shadows outer bindings).
+
+    steps: for an "unknown" name bound several times, each time by a simple statement of the
+    scope's own body, the bindings in order with the index of their statement in that body
+    (-1 for parameters); a use in the same body resolves to the last one before it.
     """
 
     kind: str
     target: str = ""
     value: ast.expr | None = None
     annotation: ast.expr | None = None
+    steps: tuple[tuple[int, Binding], ...] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -51,6 +65,7 @@ class Scope:
     is_async: bool = False
     class_qualname: str = ""  # for methods: the class they are defined in
     _bindings: dict[str, Binding] | None = None
+    _starts: list[tuple[int, int]] | None = None  # where each statement of the body starts
     attr_types: dict[str, tuple[str, ast.expr] | None] = field(default_factory=dict)  # self.x
 
 
@@ -122,6 +137,9 @@ class Resolver:
         node = scope.node
         out: dict[str, Binding] = {}
         declared_global: set[str] = set()
+        # name -> [(index of the binding statement in the body, binding)], None when some
+        # binding is not a simple statement of the body
+        steps: dict[str, list[tuple[int, Binding]] | None] = {}
         if isinstance(node, ast.Lambda):
             for arg in _all_args(node.args):
                 out[arg.arg] = Binding("param", annotation=None)
@@ -133,14 +151,25 @@ class Resolver:
             first = node.args.posonlyargs + node.args.args
             if scope.class_qualname and first and not _is_static(node):
                 out[first[0].arg] = Binding("self", target=scope.class_qualname)
+            for name, b in out.items():
+                steps[name] = [(-1, b)]
         body: list[ast.stmt] = (
             node.body if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
                                     | ast.ClassDef) else []
         )
+        index = {id(stmt): i for i, stmt in enumerate(body) if isinstance(stmt, _STRAIGHT)}
+        current: list[ast.AST] = []  # the statement being looked at
 
         def bind(name: str, binding: Binding) -> None:
             if name in declared_global:
                 return
+            at = index.get(id(current[0])) if current else None
+            seq = steps.setdefault(name, [])
+            if seq is not None:
+                if at is None:
+                    steps[name] = None
+                else:
+                    seq.append((at, binding))
             if name in out and out[name].kind not in ("param", "self"):
                 prev = out[name]
                 if prev.kind == binding.kind == "import" and prev.target == binding.target:
@@ -157,6 +186,7 @@ class Resolver:
             out[name] = binding
 
         for sub in iter_scope_statements(body):
+            current[:] = [sub]
             if isinstance(sub, ast.Global | ast.Nonlocal):
                 declared_global.update(sub.names)
                 for n in sub.names:
@@ -222,7 +252,26 @@ class Resolver:
                 for t in sub.targets:
                     for name in _target_names(t):
                         bind(name, Binding("unknown"))
+        for name, seq in steps.items():
+            if seq is not None and len(seq) > 1 and out.get(name) == Binding("unknown"):
+                out[name] = Binding("unknown", steps=tuple(seq))
         return out
+
+    def _reaching(self, name: ast.Name, b: Binding, scope: Scope) -> Binding:
+        """The binding of `name` that a use at its position in `scope`'s body sees."""
+        assert b.steps is not None
+        line = getattr(name, "lineno", None)
+        body = getattr(scope.node, "body", None)
+        if line is None or not isinstance(body, list):
+            return b
+        if scope._starts is None:
+            scope._starts = [_start(stmt) for stmt in body]
+        at = bisect.bisect_right(scope._starts, (line, name.col_offset)) - 1
+        seen = Binding("unknown")
+        for i, step in b.steps:
+            if i < at:
+                seen = step
+        return seen
 
     def lookup(self, name: str, scope: Scope) -> Binding | None:
         """The binding `name` refers to from `scope` (class scopes are skipped, as Python does)."""
@@ -250,6 +299,8 @@ class Resolver:
                 if expr.id in BUILTIN_NAMES:
                     return f"builtins.{expr.id}"
                 return expr.id
+            if b.steps is not None and self.bindings(scope).get(expr.id) is b:
+                b = self._reaching(expr, b, scope)
             return self._binding_qualname(b, scope, depth)
         if isinstance(expr, ast.Attribute):
             value = expr.value
@@ -324,6 +375,9 @@ class Resolver:
                 parsed = ast.parse(ann.value, mode="eval").body
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
+            for sub in ast.walk(parsed):  # names in the string are used where the string is
+                if isinstance(sub, ast.expr):
+                    sub.lineno, sub.col_offset = ann.lineno, ann.col_offset
             return self.annotation_type(parsed, scope, depth + 1)
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
             sides = [s for s in (ann.left, ann.right) if not _is_none(s)]
@@ -332,10 +386,15 @@ class Resolver:
             return None
         if isinstance(ann, ast.Subscript):
             outer = self.qualname(ann.value, scope, depth + 1)
+            outer = canonical(outer) if outer else None
             if outer in ("typing.Optional",):
                 return self.annotation_type(ann.slice, scope, depth + 1)
             if outer in ("typing.Annotated",) and isinstance(ann.slice, ast.Tuple):
                 return self.annotation_type(ann.slice.elts[0], scope, depth + 1)
+            if outer in ("typing.Union",) and isinstance(ann.slice, ast.Tuple):
+                sides = [s for s in ann.slice.elts if not _is_none(s)]
+                if len(sides) == 1:
+                    return self.annotation_type(sides[0], scope, depth + 1)
             return None
         if isinstance(ann, ast.Name | ast.Attribute):
             name = self.qualname(ann, scope, depth + 1)
@@ -424,6 +483,13 @@ def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(
         isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list
     )
+
+
+def _start(stmt: ast.stmt) -> tuple[int, int]:
+    """Where a statement starts, decorators included."""
+    decorators = getattr(stmt, "decorator_list", None)
+    first = decorators[0] if decorators else stmt
+    return (first.lineno, first.col_offset)
 
 
 def _is_none(expr: ast.expr | None) -> bool:

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 from collections import deque
 
-from stackwise.engine.facts import CallFact
+from stackwise.engine.facts import CallFact, FunctionFact
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Frame, Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.aio._knowledge import OFFLOAD_WRAPPERS, Blocking, lookup
+from stackwise.rules.aio._knowledge import OFFLOAD_WRAPPERS, library_of_imports, lookup, render
+
+# A generator function's body runs when it is iterated, not when it is called; one decorated
+# with these runs up to its `yield` as soon as it is entered with `with`.
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager"})
 
 
 class TransitiveBlockingCall(ProjectRule):
     """
     ## What it does
     Follows the project's call graph from every `async def` into the synchronous functions it
-    calls (module functions, methods through `self`/`cls` and the class hierarchy, functions
-    imported from other modules, constructors) and reports a call whose callee, at any depth,
-    makes a blocking call (the ones `ASY100` knows). The finding sits at the call inside the
-    async function and carries the whole chain down to the blocking call.
+    calls (module functions, nested functions, methods through `self`/`cls` and the class
+    hierarchy, functions imported from other modules or re-exported by a package, constructors)
+    and reports a call whose callee, at any depth, makes a blocking call (the ones `ASY100`
+    knows, plus `[tool.stackwise] blocking-functions`). The finding sits at the call inside the
+    async function; its message and its `chain` give every step down to the blocking call.
 
-    Calls made through an offload (`asyncio.to_thread(f)`, `loop.run_in_executor(None, f)`,
-    `anyio.to_thread.run_sync(f)`, `run_in_threadpool(f)`, `sync_to_async(f)`, or a wrapper in
-    `[tool.stackwise] offload-wrappers`) are references, not calls, and are not followed; a
-    function decorated with one of those wrappers is not blocking to call.
+    Not followed: calls made through an offload (`asyncio.to_thread(f)`,
+    `loop.run_in_executor(None, f)`, `anyio.to_thread.run_sync(f)`, `run_in_threadpool(f)`,
+    `sync_to_async(f)`, `functools.partial(f)` handed to one of those, or a wrapper in
+    `[tool.stackwise] offload-wrappers`), which only pass the function along; functions
+    decorated with one of those wrappers; an `await`ed call of a decorated function (its
+    decorator made it awaitable); and generator functions, whose body runs when iterated, not
+    when called (except `@contextmanager` ones).
 
     ## Why it matters
     Most blocking calls in async services are not written in the coroutine itself but a few
@@ -35,7 +43,7 @@ class TransitiveBlockingCall(ProjectRule):
     ```python
     # api/routes.py
     async def download(report_id: int) -> Response:
-        data = build_report(report_id)      # ASY101: open() reached via ...
+        data = build_report(report_id)  # ASY101: build_report -> read_template -> open()
         return Response(data)
 
     # services/report.py
@@ -68,47 +76,78 @@ class TransitiveBlockingCall(ProjectRule):
         wrappers = OFFLOAD_WRAPPERS | frozenset(
             settings.offload_wrappers if settings is not None else ())
 
-        def is_sync(qual: str) -> bool:
-            fn = project.functions[qual][1]
-            return not fn.is_async and not any(d in wrappers for d in fn.decorators)
+        def runs_when_called(fn: FunctionFact) -> bool:
+            """Calling `fn` runs its body on the caller's thread, there and then."""
+            if fn.is_async or any(d in wrappers for d in fn.decorators):
+                return False
+            return not fn.is_generator or any(d in _CONTEXT_MANAGERS for d in fn.decorators)
 
-        # step[f] = (call inside f, next function or None when the call itself blocks)
-        step: dict[str, tuple[CallFact, str | None, Blocking | None]] = {}
+        def blocking_entry(call: CallFact) -> bool:
+            if call.target and lookup(call.target, extra) is not None:
+                return True
+            if extra:  # a configured project function, reached through a re-export
+                return project.call_target(call) in extra
+            return False
+
+        # step[f] = (the call inside f that leads on, the function it calls or None when the
+        # call itself blocks); found from the blocking calls back up the reverse call graph,
+        # so each chain is a shortest one and cycles end by themselves
+        step: dict[str, tuple[CallFact, str | None]] = {}
         queue: deque[str] = deque()
-        for path, fn in project.iter_functions():
-            del path
-            if not is_sync(fn.qualname):
+        for _path, fn in project.iter_functions():
+            if not runs_when_called(fn):
                 continue
             for call in fn.calls:
-                entry = lookup(call.target, extra) if call.target else None
-                if entry is not None:
-                    step[fn.qualname] = (call, None, entry)
+                if blocking_entry(call):
+                    step[fn.qualname] = (call, None)
                     queue.append(fn.qualname)
                     break
         callers = project.callers
         while queue:
             callee = queue.popleft()
             for caller, call in callers.get(callee, ()):
-                if caller in step or not is_sync(caller):
+                if caller in step or not runs_when_called(project.functions[caller][1]):
                     continue
-                step[caller] = (call, callee, None)
+                step[caller] = (call, callee)
                 queue.append(caller)
 
         for path, fn in project.iter_functions():
             if not fn.is_async:
                 continue
+            library = library_of_imports(i.target for i in project.files[path].imports)
+            offload = render("await {to_thread}", "", library)
             for call in fn.calls:
+                if call.target and lookup(call.target, extra) is not None:
+                    continue  # the call itself is a known blocking call: ASY100 reports it
                 target = project.call_target(call)
-                if target is None or target not in step or not is_sync(target):
+                if target is None:
                     continue
-                frames, blocking_call, entry = self._chain(project, step, target)
-                chain_text = " -> ".join(f"{f.path}:{f.line} {f.function}" for f in frames)
-                first = project.short_name(target)
+                if target in extra:  # declared blocking, reached through a re-export
+                    report.report(
+                        self, path, call.line, call.column,
+                        f"`{call.display}()` is declared blocking (`{target}` in "
+                        f"[tool.stackwise] blocking-functions); {extra[target]}",
+                        end_line=call.end_line, end_column=call.end_column,
+                        function=fn.qualname,
+                    )
+                    continue
+                if target not in step:
+                    continue
+                callee_fn = project.functions[target][1]
+                if not runs_when_called(callee_fn) or (call.awaited and callee_fn.decorators):
+                    continue
+                frames: list[Frame] = []
+                leaf = self._chain(project, step, target, frames)
+                chain_text = " -> ".join(f"{f.function} ({f.path}:{f.line})" for f in frames)
+                if callee_fn.is_generator:
+                    fix = (f"make `{callee_fn.name}` an `@asynccontextmanager` that awaits async "
+                           "I/O, or offload the blocking work inside it")
+                else:
+                    fix = f"offload it with `{offload}({call.display}, ...)` or make that path async"
                 report.report(
                     self, path, call.line, call.column,
-                    f"blocking call `{blocking_call.display}()` reached via {chain_text}; "
-                    f"offload it with `await asyncio.to_thread({first}, ...)` or make that path "
-                    "async",
+                    f"`{call.display}()` blocks the event loop via {chain_text} -> "
+                    f"`{leaf.display}()`; {fix}",
                     end_line=call.end_line, end_column=call.end_column,
                     function=fn.qualname, chain=tuple(frames),
                 )
@@ -116,19 +155,20 @@ class TransitiveBlockingCall(ProjectRule):
     @staticmethod
     def _chain(
         project: Project,
-        step: dict[str, tuple[CallFact, str | None, Blocking | None]],
+        step: dict[str, tuple[CallFact, str | None]],
         start: str,
-    ) -> tuple[list[Frame], CallFact, Blocking]:
-        frames: list[Frame] = []
+        frames: list[Frame],
+    ) -> CallFact:
+        """Append a frame per function from `start` down (the function, and the line of its call
+        that leads on: the last frame's line is the blocking call); return the blocking call."""
         current: str | None = start
         seen: set[str] = set()
         while current is not None and current not in seen:
             seen.add(current)
-            call, nxt, entry = step[current]
-            path = project.functions[current][0]
-            frames.append(Frame(path, call.line, project.short_name(current)))
+            call, nxt = step[current]
+            frames.append(Frame(project.functions[current][0], call.line,
+                                project.short_name(current)))
             if nxt is None:
-                assert entry is not None
-                return frames, call, entry
+                return call
             current = nxt
         raise AssertionError("call chain without a blocking end")

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from stackwise.engine.context import FileContext
 from stackwise.rules._api import Rule
-from stackwise.rules.aio._knowledge import lookup_cpu
+from stackwise.rules.aio._knowledge import LIBRARIES, library_of, lookup_cpu
 
 
 class CpuHeavyCallInAsync(Rule):
@@ -15,7 +15,10 @@ class CpuHeavyCallInAsync(Rule):
     ## What it does
     Finds known CPU-heavy calls in the body of an `async def`: password hashing and
     verification (`hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2, passlib, pwdlib,
-    werkzeug's and Django's password hashers) and `bz2`/`lzma` compression.
+    werkzeug's and Django's password hashers, `cryptography`'s PBKDF2 and scrypt key
+    derivation) and `bz2`/`lzma` compression. Names are resolved through imports, aliases and
+    annotations (`hasher: PasswordHasher`); passing the function to a worker
+    (`await asyncio.to_thread(bcrypt.checkpw, ...)`) is not a call and is not reported.
 
     ## Why it matters
     These calls are slow on purpose (a password hash takes tens to hundreds of milliseconds)
@@ -61,4 +64,8 @@ class CpuHeavyCallInAsync(Rule):
         entry = lookup_cpu(target)
         if entry is None:
             return
-        ctx.report(self, node, f"CPU-heavy call `{target}()` in async function; {entry.advice}")
+        written = ast.unparse(node.func)
+        shown = written if len(written) < 60 else target
+        library = library_of({lib for lib in LIBRARIES if ctx.imports(lib)})
+        ctx.report(self, node, f"CPU-heavy call `{shown}()` in async function; "
+                               f"{entry.advice(shown, library)}")

@@ -9,16 +9,21 @@ from stackwise.engine.context import FileContext
 from stackwise.findings import Severity
 from stackwise.rules._api import Rule
 
-_RUNNERS = frozenset({
-    "asyncio.run", "asyncio.Runner.run", "anyio.run", "trio.run", "asgiref.sync.async_to_sync",
-})
+_LOOPS = frozenset({"asyncio.AbstractEventLoop"})
+_RUNNERS = frozenset({"asyncio.run", "asyncio.Runner.run", "anyio.run", "trio.run"})
+# Calls that build a sync function which starts a loop when called: `async_to_sync(f)(...)`.
+_LOOP_BUILDERS = frozenset({"asgiref.sync.async_to_sync"})
 
 
 class EventLoopInAsync(Rule):
     """
     ## What it does
-    Finds `asyncio.run()`, `loop.run_until_complete()`, `anyio.run()`, `trio.run()` and
-    `asgiref.sync.async_to_sync()` called in the body of an `async def`.
+    Finds `asyncio.run()`, `loop.run_until_complete()`, `asyncio.Runner().run()`,
+    `anyio.run()`, `trio.run()` and `asgiref.sync.async_to_sync(f)(...)` called in the body of
+    an `async def`. Names are resolved through imports and aliases (`from asyncio import run`);
+    `x.run_until_complete()` is reported when `x` is an event loop or something we cannot name,
+    not when it is an instance of another known class. Calls in a nested `def` (say, a callback
+    run in a worker thread) are not in the coroutine's body and are not reported.
 
     ## Why it matters
     A coroutine already runs inside an event loop. Starting another one from there fails at run
@@ -53,14 +58,18 @@ class EventLoopInAsync(Rule):
             return
         assert isinstance(node, ast.Call)
         func = node.func
+        target = ctx.call_target(node)
         if isinstance(func, ast.Attribute) and func.attr == "run_until_complete":
+            # a loop, or a receiver we cannot name; not a method of some other known class
+            receiver = target.rpartition(".")[0] if target else ""
+            if target is not None and receiver not in _LOOPS:
+                return
             shown = "loop.run_until_complete"
-        else:
-            target = ctx.call_target(node)
-            if target not in _RUNNERS:
-                if not (isinstance(func, ast.Call) and ctx.call_target(func) in _RUNNERS):
-                    return
-                target = ctx.call_target(func)
+        elif target in _RUNNERS:
             shown = str(target)
+        elif isinstance(func, ast.Call) and ctx.call_target(func) in _LOOP_BUILDERS:
+            shown = str(ctx.call_target(func))  # async_to_sync(f)(...)
+        else:
+            return
         ctx.report(self, node, f"`{shown}()` starts an event loop inside async code, which "
                                "fails at run time; `await` the coroutine instead")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Severity
 from stackwise.rules._api import ProjectRule
+from stackwise.rules.aio._knowledge import library_of_imports, render
 
 # Decorators that keep a coroutine function a coroutine function.
 _TRANSPARENT = frozenset({
@@ -20,8 +21,12 @@ class UnawaitedCoroutine(ProjectRule):
     functions and throws the result away: no `await`, not assigned, not passed to
     `asyncio.create_task`, `gather` or a task group.
 
-    Only calls that resolve to an `async def` of the project (not a decorated one whose
-    decorator might change what it returns) are reported.
+    Calls are resolved across the project: functions imported from other modules or
+    re-exported by a package, methods through `self` and the class hierarchy. Only calls that
+    resolve to an `async def` of the project are reported: not a decorated one whose
+    decorator might change what it returns, not an async generator (calling one builds an
+    iterator, not a coroutine), and not a call whose value is kept (`task = audit()`) or handed
+    on (`asyncio.gather(audit())`, `tg.create_task(audit())`).
 
     ## Why it matters
     Calling a coroutine function only creates a coroutine object; nothing in its body runs.
@@ -42,7 +47,8 @@ class UnawaitedCoroutine(ProjectRule):
         await notify_warehouse(order)
     ```
     or, to run it in the background, keep a reference to
-    `asyncio.create_task(notify_warehouse(order))`.
+    `asyncio.create_task(notify_warehouse(order))` (with trio or anyio, start it in a nursery
+    or task group: `tg.start_soon(notify_warehouse, order)`).
     """
 
     code = "ASY130"
@@ -54,6 +60,7 @@ class UnawaitedCoroutine(ProjectRule):
         for path, fn in project.iter_functions():
             if not fn.is_async:
                 continue
+            library = library_of_imports(i.target for i in project.files[path].imports)
             for call in fn.calls:
                 if not call.statement or call.awaited:
                     continue
@@ -68,6 +75,7 @@ class UnawaitedCoroutine(ProjectRule):
                 report.report(
                     self, path, call.line, call.column,
                     f"coroutine `{call.display}()` is called but never awaited, so its body "
-                    "never runs; add `await` or schedule it with `asyncio.create_task(...)`",
+                    f"never runs; add `await`, or run it in the background with "
+                    f"{render('{spawn}', call.display, library)}",
                     end_line=call.end_line, end_column=call.end_column, function=fn.qualname,
                 )
