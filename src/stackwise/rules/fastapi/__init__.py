@@ -1,0 +1,1 @@
+"""FastAPI rules (FAS): endpoint pitfalls, dependencies, lifespan, validation, background work."""
