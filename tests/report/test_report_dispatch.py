@@ -10,7 +10,7 @@ from stackwise.rules._meta import RuleMeta
 
 
 def test_every_format_renders(direct: Finding, rules: dict[str, RuleMeta]) -> None:
-    assert FORMATS == ("text", "json", "sarif", "github")
+    assert FORMATS == ("text", "json", "sarif", "github", "html")
     for fmt in FORMATS:
         out = render([direct], fmt, rules=rules)
         assert out.endswith("\n") and "ASY100" in out

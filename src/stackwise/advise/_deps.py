@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from stackwise.advise._scan import inside
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _MAX_BYTES = 2_000_000
@@ -62,9 +65,10 @@ def read_dependencies(root: Path) -> Dependencies:
         "uv.lock": _lock,
         "pdm.lock": _lock,
     }
+    real_root = os.path.realpath(root)
     for filename, reader in readers.items():
         path = root / filename
-        if path.is_file():
+        if path.is_file() and inside(path, real_root):
             deps.files.append(filename)
             text = _read(path, deps)
             if text is not None:
@@ -177,8 +181,8 @@ def _lock(text: str, source: str, deps: Dependencies) -> None:
 
 def _requirements(path: Path, root: Path, deps: Dependencies, seen: set[Path]) -> None:
     resolved = path.resolve()
-    if resolved in seen or not path.is_file():
-        return
+    if resolved in seen or not path.is_file() or not inside(path, os.path.realpath(root)):
+        return  # already read, missing, or (through a link or `-r ../x`) outside the repository
     seen.add(resolved)
     try:
         source = path.relative_to(root).as_posix()

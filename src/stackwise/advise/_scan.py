@@ -134,6 +134,7 @@ def is_test_path(parts: tuple[str, ...]) -> bool:
 
 def iter_files(root: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
     """Files under `root` (sorted; skipping hidden, virtualenv, VCS and build dirs), relative parts."""
+    real_root = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
             d
@@ -143,7 +144,16 @@ def iter_files(root: Path) -> Iterator[tuple[Path, tuple[str, ...]]]:
         base = Path(dirpath)
         rel = base.relative_to(root).parts
         for name in sorted(filenames):
-            yield base / name, (*rel, name)
+            path = base / name
+            if path.is_symlink() and not inside(path, real_root):
+                continue  # never read through a link out of the repository
+            yield path, (*rel, name)
+
+
+def inside(path: Path, real_root: str) -> bool:
+    """Whether `path`, with every link followed, is within the (real) root folder."""
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 class LibIndex:

@@ -1,4 +1,4 @@
-"""Output formats of `stackwise check`: text for people, json for scripts, sarif and github for CI.
+"""Output formats of `stackwise check`: text for people, json for scripts, sarif/github for CI, html.
 
 `render(findings, fmt, rules=...)` returns the whole report as one string; every format sorts the
 findings by (path, line, column, code), so the output does not depend on the order they came in.
@@ -6,20 +6,24 @@ findings by (path, line, column, code), so the output does not depend on the ord
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 from stackwise.findings import Finding
 from stackwise.report._common import sort_findings
 from stackwise.report._github import render_github
+from stackwise.report._html import render_html
 from stackwise.report._json import render_json
 from stackwise.report._sarif import render_sarif, to_sarif
 from stackwise.report._text import render_text
+from stackwise.report.graph import ProjectGraph
 from stackwise.rules._meta import RuleMeta
 
 __all__ = [
     "FORMATS",
     "render",
     "render_github",
+    "render_html",
     "render_json",
     "render_sarif",
     "render_text",
@@ -27,7 +31,7 @@ __all__ = [
     "to_sarif",
 ]
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "html")
 
 
 def render(
@@ -40,13 +44,18 @@ def render(
     color: bool = False,
     files_checked: int = 0,
     warnings: Sequence[str] = (),
+    graph: ProjectGraph | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> str:
     """The report in format `fmt` (one of `FORMATS`), ending with a newline unless empty.
 
     `show_source`, `statistics`, `color` and `files_checked` shape the `text` format only;
     `warnings` (problems of the run itself, such as a file that could not be read) appear in
     `text`, `sarif` (as tool notifications) and `github` (as `::warning` lines), not in `json`,
-    whose output is the list of findings alone. Raises `ValueError` for an unknown format.
+    whose output is the list of findings alone. `html` also shows `warnings` and
+    `files_checked`, draws `graph` (`report.graph.build_graph`) when given, and reads source
+    lines from `root` (the project root the paths are relative to). Raises `ValueError` for an
+    unknown format.
     """
     if fmt == "text":
         return render_text(
@@ -64,4 +73,7 @@ def render(
         return render_sarif(findings, rules=rules, warnings=warnings)
     if fmt == "github":
         return render_github(findings, warnings=warnings)
+    if fmt == "html":
+        return render_html(findings, rules=rules, files_checked=files_checked,
+                           warnings=warnings, graph=graph, root=root)
     raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")
