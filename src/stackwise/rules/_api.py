@@ -58,6 +58,12 @@ class Rule(_RuleBase):
         """Called once after the traversal of a file."""
 
 
+class FactCollector(Rule):
+    """A per-file pass that reports nothing and only contributes facts (`ctx.add_fact`) for the
+    project rules of its family. It has no docs page and is not a rule code of its own: `code`
+    only names it in `SW001` messages (use the family prefix, e.g. "DJA")."""
+
+
 class ProjectRule(_RuleBase):
     """A rule that needs the whole project (imports, call graph)."""
 

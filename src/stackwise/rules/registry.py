@@ -6,16 +6,19 @@ import importlib
 import pkgutil
 from functools import cache
 
-from stackwise.rules._api import ProjectRule, Rule
+from stackwise.rules._api import FactCollector, ProjectRule, Rule
 from stackwise.rules._meta import RuleMeta
 
 _NOT_RULES = {"cli", "docs", "registry"}
 
 
 @cache
-def _discover() -> tuple[tuple[type[Rule], ...], tuple[type[ProjectRule], ...]]:
+def _discover() -> tuple[
+    tuple[type[Rule], ...], tuple[type[ProjectRule], ...], tuple[type[FactCollector], ...]
+]:
     import stackwise.rules as pkg
 
+    collectors: list[type[FactCollector]] = []
     file_rules: list[type[Rule]] = []
     project_rules: list[type[ProjectRule]] = []
     for info in pkgutil.walk_packages(pkg.__path__, prefix="stackwise.rules."):
@@ -26,21 +29,26 @@ def _discover() -> tuple[tuple[type[Rule], ...], tuple[type[ProjectRule], ...]]:
         for obj in vars(module).values():
             if not isinstance(obj, type) or obj.__module__ != module.__name__:
                 continue
-            if issubclass(obj, Rule) and "code" in vars(obj):
+            if issubclass(obj, FactCollector) and "code" in vars(obj):
+                collectors.append(obj)
+            elif issubclass(obj, Rule) and "code" in vars(obj):
                 file_rules.append(obj)
             elif issubclass(obj, ProjectRule) and "code" in vars(obj):
                 project_rules.append(obj)
     file_rules.sort(key=lambda r: r.code)
     project_rules.sort(key=lambda r: r.code)
+    collectors.sort(key=lambda r: (r.code, r.__module__, r.__name__))
     codes = [r.code for r in file_rules] + [r.code for r in project_rules]
     dupes = {c for c in codes if codes.count(c) > 1}
     if dupes:
         raise RuntimeError(f"rule codes defined twice: {sorted(dupes)}")
-    return tuple(file_rules), tuple(project_rules)
+    return tuple(file_rules), tuple(project_rules), tuple(collectors)
 
 
 def file_rules() -> tuple[type[Rule], ...]:
-    return _discover()[0]
+    """What runs in the per-file pass: the per-file rules, then the fact collectors."""
+    rules, _, collectors = _discover()
+    return (*rules, *collectors)
 
 
 def project_rules() -> tuple[type[ProjectRule], ...]:
@@ -49,5 +57,6 @@ def project_rules() -> tuple[type[ProjectRule], ...]:
 
 def all_rules() -> dict[str, RuleMeta]:
     """Every rule's metadata by code, sorted by code."""
-    metas = [r.meta() for r in (*file_rules(), *project_rules())]
+    rules, projects, _ = _discover()
+    metas = [r.meta() for r in (*rules, *projects)]
     return {m.code: m for m in sorted(metas, key=lambda m: m.code)}
