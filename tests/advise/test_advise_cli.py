@@ -235,7 +235,7 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_feeds_the_scaffolder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    options = pytest.importorskip("stackwise.scaffold._options")
+    import stackwise.scaffold as options
     for argv in (
         ["--kind", "api", "--db", "postgres", "--jobs", "quick"],
         ["--kind", "site", "--db", "postgres", "--admin", "--jobs", "long", "--job-retries"],
