@@ -1,0 +1,982 @@
+"""Per-file extraction of Django facts as plain data, for the DJA project rules.
+
+Two kinds of facts, both marshal-able lists and dicts:
+
+* `CLASSES`: one entry per class (bases, class-level calls such as model fields and managers,
+  `Meta` options, the `model`/`queryset` attributes of views, `AppConfig` names and labels).
+* `FUNCTIONS`: one entry per function that touches querysets: what it returns when that is a
+  queryset, the loops over querysets with every attribute path read from the loop variable,
+  ORM calls made per loop iteration, ORM evaluations (for async code) and `len()`/truth tests.
+
+A queryset is described without knowing the models (that needs the whole project) as
+`{"root": [...], "ops": [[method, args], ...], "line": n}`. Roots:
+`["mgr", model_qualname, attr]` (`Book.objects`), `["getqs", class]` (`self.get_queryset()`),
+`["super", class]` (`super().get_queryset()`), `["self", class]` (`self` inside a manager or
+queryset method), `["attr", class, "queryset"]` (`self.queryset`), `["viewmodel", class, attr]`
+(`self.model.objects`). Local variables are followed through assignments
+(`qs = qs.filter(...)`). Anything else is not a queryset, which keeps the rules conservative.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackwise.engine.context import FileContext
+from stackwise.engine.known_types import canonical
+from stackwise.engine.scope import Scope, import_target
+
+CLASSES = "django.classes"
+FUNCTIONS = "django.functions"
+
+QS = dict[str, Any]
+Pos = list[int]  # [line, column, end_line, end_column], columns 1-based characters
+
+# QuerySet methods whose arguments matter to the rules
+_KEEP_ARGS = frozenset({"select_related", "prefetch_related", "only", "defer", "values",
+                        "values_list"})
+# methods that run a query and return something other than a queryset
+EVALUATING = frozenset({
+    "get", "first", "last", "count", "exists", "create", "get_or_create", "update_or_create",
+    "update", "delete", "aggregate", "in_bulk", "earliest", "latest", "bulk_create",
+    "bulk_update", "iterator", "contains", "explain",
+})
+# methods that, called once per loop iteration, run one query each time
+PER_ITERATION = EVALUATING - {"iterator", "explain"} | frozenset({
+    "filter", "exclude", "values", "values_list",
+}) | frozenset("a" + m for m in EVALUATING if m not in ("iterator", "explain"))
+_INSTANCE_SYNC = frozenset({"save", "delete", "refresh_from_db"})
+_IDS_NAME = re.compile(r"^(?:\w+_)?(?:ids|pks|id_list|pk_list)$")
+_BUILTIN_ROWS = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple",
+                           "builtins.reversed"})
+_HINTS = ("get_queryset", "queryset", ".objects", "_manager", "prefetch_related",
+              "select_related")
+
+
+def relevant(ctx: FileContext) -> bool:
+    """Whether a file may hold Django ORM code worth extracting (cheap text and import test).
+
+    Files that import Django are; so are files that use querysets of models imported from
+    elsewhere, and model modules that only star-import their abstract bases (Oscar's
+    `models.py`): whether those classes are models is decided with the whole project."""
+    if ctx.imports("django") or ctx.imports("rest_framework"):
+        return True
+    text = ctx.source.text
+    return any(h in text for h in _HINTS) or "Model" in text or "import *" in text
+
+
+def pos(ctx: FileContext, node: ast.AST) -> Pos:
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None) or line
+    src = ctx.source
+    return [line, src.char_column(line, getattr(node, "col_offset", 0)),
+            end_line, src.char_column(end_line, getattr(node, "end_col_offset", None) or 0)]
+
+
+def _str(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+# -- classes ------------------------------------------------------------------------------------
+
+
+def class_fact(ctx: FileContext, node: ast.ClassDef, outer: Scope) -> dict[str, Any]:
+    """What one class says about itself: bases, class-level calls, Meta, view attributes."""
+    res = ctx.resolver
+    qual = f"{outer.qualname}.{node.name}"
+    bases: list[str] = []
+    for b in node.bases:
+        if isinstance(b, ast.Call) and isinstance(b.func, ast.Attribute) and (
+                b.func.attr == "from_queryset" and b.args):
+            # class PageManager(BaseManager.from_queryset(PageQuerySet)): both are bases
+            bases.append(canonical(res.qualname(b.func.value, outer) or ""))
+            bases.append(canonical(res.qualname(b.args[0], outer) or ""))
+        else:
+            bases.append(canonical(res.qualname(b, outer) or ""))
+    calls: list[list[Any]] = []
+    mgrs: list[list[Any]] = []
+    fields: list[list[Any]] = []  # serializer-style fields: [name, callee, source, many, ...]
+    attrs: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    methods: list[str] = []
+    order: list[str] = []  # class attributes in source order (Django's default manager is the
+    # first manager declared)
+    cls_scope = Scope("class", node, qual, outer)
+    for stmt in node.body:
+        name: str | None = None
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name):
+            name, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and (
+                stmt.value is not None):
+            name, value = stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            methods.append(stmt.name)
+            continue
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            meta = _meta(stmt, ctx, outer)
+            continue
+        if name is None or value is None:
+            continue
+        order.append(name)
+        if isinstance(value, ast.Call):
+            entry = _class_call(ctx, name, value, outer, stmt.lineno)
+            if entry is not None:
+                calls.append(entry)
+                source = _kw(value, "source")
+                many = _kw(value, "many")
+                method = _kw(value, "method_name")
+                fields.append([name, entry[1], _str(source) if source is not None else None,
+                               isinstance(many, ast.Constant) and many.value is True,
+                               _str(method) if method is not None else None,
+                               stmt.lineno])
+            mgr = _manager_call(ctx, name, value, outer)
+            if mgr is not None:
+                mgrs.append(mgr)
+        if name == "model" and isinstance(value, ast.Name | ast.Attribute):
+            attrs["model"] = canonical(res.qualname(value, outer) or "")
+        elif name == "queryset":
+            desc = _Function.class_level_qs(ctx, value, cls_scope, qual)
+            if desc is not None:
+                attrs["queryset"] = desc
+        elif name in ("name", "label") and _str(value) is not None:
+            attrs[name] = _str(value)
+        elif name == "serializer_class" and isinstance(value, ast.Name | ast.Attribute):
+            attrs[name] = canonical(res.qualname(value, outer) or "")
+        elif name == "list_display":
+            attrs[name] = _strings(value)
+        elif name == "list_select_related":
+            if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+                attrs[name] = value.value
+            else:
+                attrs[name] = _strings(value)
+    registered = [canonical(res.qualname(a, outer) or "") for d in node.decorator_list
+                  if isinstance(d, ast.Call) and (res.qualname(d.func, outer) or "").endswith(
+                      "admin.register") for a in d.args]
+    if registered:
+        attrs["registers"] = registered
+    serializer = any("Serializer" in b for b in bases)
+    if "list_display" in attrs or serializer:
+        # what each method reads from its row argument (`def author_name(self, obj)`)
+        rows: dict[str, Any] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.FunctionDef) and len(stmt.args.args) >= 2 and (
+                    not serializer or stmt.name.startswith("get_")):
+                var = stmt.args.args[1].arg
+                acc, _bare, _store = _accesses(ctx, var, list(stmt.body))
+                if acc:
+                    rows[stmt.name] = {"var": var, "acc": acc, "line": stmt.lineno}
+        if rows:
+            attrs["row_reads"] = rows
+    out: dict[str, Any] = {"q": qual, "name": node.name, "line": node.lineno, "bases": bases}
+    if calls:
+        out["calls"] = calls
+    if fields and serializer:
+        out["ser"] = fields
+    if mgrs:
+        out["mgrs"] = mgrs
+        out["order"] = order
+    if attrs:
+        out["attrs"] = attrs
+    if meta:
+        out["meta"] = meta
+    if methods:
+        out["methods"] = methods
+    return out
+
+
+def _strings(value: ast.expr) -> list[str] | str:
+    """A literal list/tuple of strings, or "?" (entries that are not strings become "?")."""
+    if not isinstance(value, ast.List | ast.Tuple):
+        return "?"
+    return [v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "?"
+            for v in value.elts]
+
+
+def register_fact(ctx: FileContext, node: ast.Call, scope: Scope) -> dict[str, Any] | None:
+    """Module-level `admin.site.register(Model, ModelAdmin)`."""
+    res = ctx.resolver
+    if not (isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+            and len(node.args) == 2):
+        return None
+    target = res.qualname(node.func.value, scope) or ""
+    if "admin" not in target and not (isinstance(node.func.value, ast.Attribute)
+                                      and node.func.value.attr == "site"):
+        return None
+    model = canonical(res.qualname(node.args[0], scope) or "")
+    admin = canonical(res.qualname(node.args[1], scope) or "")
+    if not model or not admin:
+        return None
+    return {"q": f"<register>{admin}", "register": [model, admin]}
+
+
+def _meta(node: ast.ClassDef, ctx: FileContext, outer: Scope) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for stmt in node.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        key = stmt.targets[0].id
+        if key in ("abstract", "proxy") and isinstance(stmt.value, ast.Constant):
+            out[key] = bool(stmt.value.value)
+        elif key == "app_label" and _str(stmt.value) is not None:
+            out[key] = _str(stmt.value)
+        elif key == "model" and isinstance(stmt.value, ast.Name | ast.Attribute):
+            out[key] = canonical(ctx.resolver.qualname(stmt.value, outer) or "")
+        elif key == "fields":
+            out[key] = _str(stmt.value) or _strings(stmt.value)
+        elif key in ("depth", "exclude"):
+            out[key] = True
+    return out
+
+
+def _class_call(
+    ctx: FileContext, name: str, call: ast.Call, outer: Scope, line: int
+) -> list[Any] | None:
+    """[attr, callee, target, related_name, related_query_name, line] for `attr = Callee(...)`."""
+    callee = ctx.resolver.qualname(call.func, outer)
+    if not callee and isinstance(call.func, ast.Name):
+        # `objects = PageManager()` where `PageManager = Base.from_queryset(QS)` in this module
+        b = ctx.resolver.lookup(call.func.id, outer)
+        if b is not None and b.kind == "var" and b.value is not None:
+            callee = f"{ctx.module}.{call.func.id}"
+    if not callee:
+        return None
+    target_node = call.args[0] if call.args else _kw(call, "to")
+    target: list[str] | None = None
+    if target_node is not None:
+        s = _str(target_node)
+        if s is not None:
+            target = ["s", s]
+        elif isinstance(target_node, ast.Name | ast.Attribute):
+            q = ctx.resolver.qualname(target_node, outer)
+            if q:
+                target = ["q", canonical(q)]
+    names: list[str | None] = []
+    for key in ("related_name", "related_query_name"):
+        v = _kw(call, key)
+        names.append(None if v is None else (_str(v) if _str(v) is not None else "?"))
+    return [name, canonical(callee), target, names[0], names[1], line]
+
+
+def _manager_call(
+    ctx: FileContext, name: str, call: ast.Call, outer: Scope
+) -> list[Any] | None:
+    """`Manager.from_queryset(QS)()` and `QS.as_manager()`."""
+    res = ctx.resolver
+    func = call.func
+    if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and (
+            func.func.attr == "from_queryset" and func.args):
+        mgr = res.qualname(func.func.value, outer) or ""
+        qs = res.qualname(func.args[0], outer) or ""
+        return [name, "fromqs", canonical(mgr), canonical(qs)]
+    if isinstance(func, ast.Attribute) and func.attr == "as_manager":
+        qs = res.qualname(func.value, outer) or ""
+        return [name, "asmgr", canonical(qs)]
+    return None
+
+
+def alias_fact(ctx: FileContext, node: ast.Assign, scope: Scope) -> dict[str, Any] | None:
+    """Module-level `PageManager = BaseManager.from_queryset(PageQuerySet)`."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        return None
+    value = node.value
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "from_queryset" and value.args):
+        return None
+    res = ctx.resolver
+    mgr = canonical(res.qualname(value.func.value, scope) or "")
+    qs = canonical(res.qualname(value.args[0], scope) or "")
+    return {"q": f"{scope.qualname}.{node.targets[0].id}", "alias": [mgr, qs]}
+
+
+# -- functions ----------------------------------------------------------------------------------
+
+
+def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
+            method: bool) -> tuple[set[str], str | None]:
+    """Names a function binds (parameters, assignment and loop targets), and its `self`."""
+    args = node.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    names = {a.arg for a in params}
+    names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    self_name: str | None = None
+    first = [*args.posonlyargs, *args.args]
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+    if method and first and not static:
+        self_name = first[0].arg
+        names.discard(self_name)
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            names.add(n.id)
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(n.name)
+            continue
+        elif isinstance(n, ast.Lambda):
+            continue
+        elif isinstance(n, ast.Import | ast.ImportFrom):
+            continue  # imports inside the function are resolved like module-level ones
+        stack.extend(ast.iter_child_nodes(n))
+    if self_name is not None and self_name in names:
+        self_name = None  # `self` rebound: nothing is known about it
+    return names, self_name
+
+
+def _local_imports(ctx: FileContext,
+                   node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+    """`from .models import Book` written inside the function: name -> qualified name."""
+    out: dict[str, str] = {}
+    for n in ast.walk(node):
+        if isinstance(n, ast.ImportFrom):
+            base = import_target(n, ctx.module, ctx.is_package)
+            for alias in n.names:
+                if alias.name != "*" and base:
+                    out[alias.asname or alias.name] = canonical(f"{base}.{alias.name}")
+    return out
+
+
+@dataclass(eq=False)
+class _Loop:
+    node: ast.AST
+    vars: frozenset[str]
+    var: str | None  # the row variable, when the iterable is rows (`for b in qs`, enumerate)
+    iter: ast.expr
+    body: list[ast.AST]
+    qs: QS | None
+    kind: str
+    iter_kind: list[Any] = field(default_factory=list)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _load_names(node: ast.AST) -> Iterator[ast.Name]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            yield sub
+
+
+class _Function:
+    """Analyses one function body in source order, following local queryset variables."""
+
+    def __init__(self, ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef | None,
+                 outer: Scope, class_q: str = "") -> None:
+        self.ctx = ctx
+        self.node = node
+        self.is_async = isinstance(node, ast.AsyncFunctionDef)
+        self.locals: set[str] = set()
+        self.imports: dict[str, str] = {}
+        self.self_name: str | None = None
+        if node is None:  # a class-level expression: names resolve in the enclosing scope
+            self.class_q = class_q
+            self.qualname = class_q
+            self.scope = outer
+        else:
+            self.class_q = outer.qualname if outer.kind == "class" else ""
+            self.qualname = f"{outer.qualname}.{node.name}"
+            self.scope = Scope("function", node, self.qualname, outer,
+                               is_async=self.is_async, class_qualname=self.class_q)
+            if not self.is_async:
+                # names resolve from the enclosing scope, whose bindings the engine already
+                # computed; the function's own bindings only matter for instance types (DJA302)
+                self.scope = outer
+            self.locals, self.self_name = _locals(node, bool(self.class_q))
+            self.imports = _local_imports(ctx, node)
+        self.env: dict[str, QS | None] = {}
+        self.loops: list[dict[str, Any]] = []
+        self.in_loop: list[dict[str, Any]] = []
+        self.orm: list[list[Any]] = []
+        self.tests: list[dict[str, Any]] = []
+        self.serialized: list[list[Any]] = []
+        self.returns: list[QS | None] = []
+        self._seen_calls: set[ast.AST] = set()
+        self._test_names: list[ast.Name] = []
+        self._self_derived: set[ast.Name] = set()
+
+    @classmethod
+    def class_level_qs(cls, ctx: FileContext, value: ast.expr, scope: Scope,
+                       class_q: str) -> QS | None:
+        assert scope.parent is not None
+        return cls(ctx, None, scope.parent, class_q).qs(value)
+
+    # -- querysets ------------------------------------------------------------------------------
+
+    def _args(self, method: str, call: ast.Call) -> Any:
+        if method not in _KEEP_ARGS:
+            return None
+        out: list[Any] = []
+        for a in call.args:
+            s = _str(a)
+            if s is not None:
+                out.append(s)
+            elif isinstance(a, ast.Constant) and a.value is None:
+                out.append(None)
+            elif isinstance(a, ast.Call) and (
+                    self.ctx.resolver.qualname(a.func, self.scope) or "").endswith("Prefetch"):
+                lookup = _str(a.args[0]) if a.args else _str(_kw(a, "lookup"))
+                inner = a.args[1] if len(a.args) > 1 else _kw(a, "queryset")
+                to_attr = a.args[2] if len(a.args) > 2 else _kw(a, "to_attr")
+                if lookup is None:
+                    out.append("?")
+                    continue
+                out.append({"lookup": lookup,
+                            "to_attr": _str(to_attr) if to_attr is not None else None,
+                            "qs": self.qs(inner) if inner is not None else None})
+            else:
+                out.append("?")
+        if method == "values_list" and any(
+                kw.arg == "flat" for kw in call.keywords):
+            out.append({"flat": True})
+        if any(kw.arg is None for kw in call.keywords):
+            out.append("?")
+        return out
+
+    def _get_model(self, node: ast.expr) -> list[str] | None:
+        """`Product = get_model("catalogue", "Product")` (Django's `apps.get_model`, Oscar's
+        `get_model`) at module level: the model's app label and name."""
+        if not isinstance(node, ast.Name):
+            return None
+        b = self.ctx.resolver.lookup(node.id, self.scope)
+        if b is None or b.kind != "var" or not isinstance(b.value, ast.Call):
+            return None
+        call = b.value
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else (
+            func.id if isinstance(func, ast.Name) else "")
+        if name != "get_model":
+            return None
+        args = [_str(a) for a in call.args]
+        if len(args) == 2 and args[0] and args[1]:
+            return [args[0], args[1]]
+        if len(args) == 1 and args[0] and args[0].count(".") == 1:
+            return args[0].split(".")
+        return None
+
+    def _is_self_model(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "model" and self._is_self(
+            node.value)
+
+    def _is_self(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id == self.self_name and bool(self.class_q)
+
+    def qs(self, expr: ast.expr, spine: list[ast.AST] | None = None) -> QS | None:
+        """The queryset `expr` evaluates to, or None."""
+        ops: list[list[Any]] = []
+        e: ast.expr = expr
+        root: list[Any] | None = None
+        base: QS | None = None
+        for _ in range(64):
+            if isinstance(e, ast.Call):
+                f = e.func
+                if isinstance(f, ast.Attribute) and f.attr == "get_queryset":
+                    if self._is_self(f.value):
+                        root = ["getqs", self.class_q]
+                        break
+                    if (isinstance(f.value, ast.Call) and isinstance(f.value.func, ast.Name)
+                            and f.value.func.id == "super" and self.class_q):
+                        root = ["super", self.class_q]
+                        break
+                if self.class_q and e.args and self._is_self_model(e.args[0]):
+                    # `RevisionQuerySet(self.model, using=self._db)` in a manager
+                    made = self.ctx.resolver.qualname(f, self.scope)
+                    if made and made.rsplit(".", 1)[-1][:1].isupper():
+                        root = ["newqs", canonical(made)]
+                        break
+                if isinstance(f, ast.Attribute):
+                    ops.append([f.attr, self._args(f.attr, e)])
+                    if spine is not None:
+                        spine.append(e)
+                    e = f.value
+                    continue
+                if isinstance(f, ast.Name) and e.args and (
+                        (len(e.args) == 1 and not e.keywords) or f.id == "sorted"):
+                    callee = self.ctx.resolver.qualname(f, self.scope)
+                    if callee in _BUILTIN_ROWS:
+                        ops.append(["list", None])
+                        e = e.args[0]
+                        continue
+                return None
+            if isinstance(e, ast.Subscript):
+                if not isinstance(e.slice, ast.Slice):
+                    return None
+                ops.append(["[]", None])
+                e = e.value
+                continue
+            if isinstance(e, ast.Attribute):
+                v = e.value
+                if self._is_self(v):
+                    if e.attr in ("queryset", "object_list"):
+                        root = ["attr", self.class_q, e.attr]
+                        break
+                    return None
+                if isinstance(v, ast.Attribute) and self._is_self(v.value) and v.attr == "model":
+                    root = ["viewmodel", self.class_q, e.attr]
+                    break
+                if isinstance(v, ast.Name | ast.Attribute) and not (
+                        isinstance(v, ast.Name) and v.id in self.locals) and not e.attr.isupper():
+                    q: str | None
+                    if isinstance(v, ast.Name) and v.id in self.imports:
+                        q = self.imports[v.id]
+                    else:
+                        q = self.ctx.resolver.qualname(v, self.scope)
+                    last = q.rsplit(".", 1)[-1] if q else ""
+                    if q and last[:1].isupper() and not q.startswith("builtins."):
+                        root = ["mgr", canonical(q), e.attr]
+                        break
+                    by_label = self._get_model(v)
+                    if by_label is not None:
+                        root = ["label", *by_label, e.attr]
+                        break
+                return None
+            if isinstance(e, ast.Name):
+                if self._is_self(e) and ops:
+                    root = ["self", self.class_q]
+                    break
+                if e.id in self.env:
+                    base = self.env[e.id]
+                    if base is None:
+                        return None
+                    break
+                return None
+            return None
+        else:
+            return None
+        ops.reverse()
+        if any(op in EVALUATING for op, _ in ops[:-1]):
+            return None  # `.get()` returned an instance (or a number): no longer a queryset
+        if base is not None:
+            return {"root": base["root"], "ops": base["ops"] + ops, "line": base["line"]}
+        assert root is not None
+        return {"root": root, "ops": ops, "line": getattr(expr, "lineno", 0)}
+
+    # -- the walk -------------------------------------------------------------------------------
+
+    def _walk(self) -> Iterator[tuple[ast.AST, tuple[_Loop, ...]]]:
+        assert self.node is not None
+        stack: list[tuple[ast.AST, tuple[_Loop, ...]]] = [
+            (n, ()) for n in reversed(self.node.body)]
+        while stack:
+            node, loops = stack.pop()
+            yield node, loops
+            if isinstance(node, _SCOPES):
+                continue
+            children: list[tuple[ast.AST, tuple[_Loop, ...]]] = []
+            if isinstance(node, ast.For | ast.AsyncFor):
+                lp = self._make_loop(node, node.target, node.iter, list(node.body),
+                                     "afor" if isinstance(node, ast.AsyncFor) else "for")
+                inner = (*loops, lp)
+                children = [(node.iter, loops), (node.target, inner)]
+                children += [(b, inner) for b in node.body]
+                children += [(b, loops) for b in node.orelse]
+            elif isinstance(node, ast.If) and loops and _change_guard(node, loops[-1].vars):
+                # runs once per distinct value of the row, not once per row
+                children = [(node.test, loops)] + [(b, ()) for b in node.body]
+                children += [(b, loops) for b in node.orelse]
+            elif isinstance(node, _COMPS):
+                gens = node.generators
+                cur = loops
+                for i, gen in enumerate(gens):
+                    children.append((gen.iter, cur))
+                    later: list[ast.AST] = list(gen.ifs)
+                    for g2 in gens[i + 1:]:
+                        later += [g2.iter, g2.target, *g2.ifs]
+                    later += [node.key, node.value] if isinstance(node, ast.DictComp) else [
+                        node.elt]
+                    lp = self._make_loop(node, gen.target, gen.iter, later,
+                                         "acomp" if gen.is_async else "comp")
+                    cur = (*cur, lp)
+                    children.append((gen.target, cur))
+                    children += [(x, cur) for x in gen.ifs]
+                if isinstance(node, ast.DictComp):
+                    children += [(node.key, cur), (node.value, cur)]
+                else:
+                    children.append((node.elt, cur))
+            else:
+                children = [(c, loops) for c in ast.iter_child_nodes(node)]
+            stack.extend(reversed(children))
+
+    def _make_loop(self, node: ast.AST, target: ast.expr, it: ast.expr, body: list[ast.AST],
+                   kind: str) -> _Loop:
+        names = frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        var: str | None = target.id if isinstance(target, ast.Name) else None
+        rows = it
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id ==
+                "enumerate" and it.args and isinstance(target, ast.Tuple)
+                and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)):
+            rows = it.args[0]
+            var = target.elts[1].id
+        desc = self.qs(rows)
+        lp = _Loop(node, names, var, it, body, desc, kind)
+        lp.iter_kind = self._iter_kind(it, desc)
+        if desc is not None and var is not None:
+            self._record_loop(lp)
+        if desc is not None and kind in ("for", "comp"):
+            self.orm.append(["iter", desc, "for", pos(self.ctx, it)])
+        return lp
+
+    def _iter_kind(self, it: ast.expr, desc: QS | None) -> list[Any]:
+        if desc is not None:
+            return ["qs", desc]
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+            return ["range"]
+        if isinstance(it, ast.Tuple | ast.List | ast.Set) and all(
+                isinstance(e, ast.Constant) for e in it.elts):
+            return ["const"]
+        last = it.attr if isinstance(it, ast.Attribute) else (
+            it.id if isinstance(it, ast.Name) else "")
+        if last and _IDS_NAME.match(last):
+            return ["ids", last]
+        return ["other"]
+
+    def _record_loop(self, lp: _Loop) -> None:
+        assert lp.var is not None
+        acc, bare, store = _accesses(self.ctx, lp.var, lp.body)
+        iter_name = lp.iter.id if isinstance(lp.iter, ast.Name) else None
+        self.loops.append({
+            "pos": pos(self.ctx, lp.iter), "loop": pos(self.ctx, lp.node), "var": lp.var,
+            "qs": lp.qs, "acc": acc, "bare": bare, "store": store, "kind": lp.kind,
+            "iter_name": iter_name,
+        })
+
+    def run(self) -> dict[str, Any] | None:
+        for node, loops in self._walk():
+            if isinstance(node, ast.Assign):
+                if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    self._assign(node.targets[0].id, node.value)
+                else:
+                    for t in node.targets:
+                        for n in ast.walk(t):
+                            if isinstance(n, ast.Name):
+                                self.env[n.id] = None
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                if node.value is not None:
+                    self._assign(node.target.id, node.value)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                self.env[node.target.id] = None
+            elif isinstance(node, ast.Return) and node.value is not None:
+                self.returns.append(self.qs(node.value))
+            elif isinstance(node, ast.Call):
+                self._call(node, loops)
+            elif isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
+                self._truth(node.test)
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                self._truth(node.operand)
+        return self._result()
+
+    def _assign(self, name: str, value: ast.expr) -> None:
+        if isinstance(value, ast.Call | ast.Attribute | ast.Name | ast.Subscript):
+            root: ast.expr = value
+            while isinstance(root, ast.Call | ast.Attribute | ast.Subscript):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if isinstance(root, ast.Name) and root.id == name:
+                self._self_derived.add(root)
+        desc = self.qs(value)
+        if desc is not None and desc["ops"] and desc["ops"][-1][0] in EVALUATING:
+            desc = None  # `order = Order.objects.get(...)`: an instance, not a queryset
+        prev = self.env.get(name, "absent")
+        if desc is None:
+            self.env[name] = None
+        elif prev == "absent" or prev is None:
+            self.env[name] = desc if prev == "absent" else None
+        elif isinstance(prev, dict) and desc["root"] == prev["root"]:
+            # `qs = qs.filter(...)` already carries prev's ops; a fresh assignment of the same
+            # root (another branch) merges, so what either branch selects counts as selected
+            if desc["line"] == prev["line"]:
+                self.env[name] = desc
+            else:
+                self.env[name] = {"root": desc["root"], "ops": prev["ops"] + desc["ops"],
+                                  "line": prev["line"]}
+        else:
+            self.env[name] = None
+
+    def _call(self, node: ast.Call, loops: tuple[_Loop, ...]) -> None:
+        ctx = self.ctx
+        func = node.func
+        if isinstance(func, ast.Name) and node.args and len(node.args) == 1:
+            callee = ctx.resolver.qualname(func, self.scope)
+            arg = node.args[0]
+            if callee == "builtins.len":
+                desc = self.qs(arg)
+                if desc is not None:
+                    self.tests.append({"kind": "len", "qs": desc, "pos": pos(ctx, node),
+                                       "name": self._name_of(arg)})
+                    self.orm.append(["call", desc, "len()", pos(ctx, node)])
+            elif callee == "builtins.bool":
+                self._truth(arg)
+            elif callee in _BUILTIN_ROWS:
+                desc = self.qs(arg)
+                if desc is not None:
+                    self.orm.append(["call", desc, f"{func.id}()", pos(ctx, node)])
+        if node.args and any(kw.arg == "many" and isinstance(kw.value, ast.Constant)
+                             and kw.value.value is True for kw in node.keywords):
+            # `BookSerializer(books, many=True)`: the serializer reads every row
+            desc = self.qs(node.args[0])
+            callee = ctx.resolver.qualname(func, self.scope) if desc is not None else None
+            if desc is not None and callee:
+                self.serialized.append([canonical(callee), desc, pos(ctx, node)])
+        if node in self._seen_calls or not isinstance(func, ast.Attribute):
+            return
+        spine: list[ast.AST] = []
+        desc = self.qs(node, spine)
+        if desc is not None and desc["ops"]:
+            self._seen_calls.update(spine)
+            last = desc["ops"][-1][0]
+            if last in EVALUATING:
+                self.orm.append(["call", desc, f"{last}()", pos(ctx, node)])
+            if loops and last in PER_ITERATION and desc["root"][0] in ("mgr", "label"):
+                self._query_in_loop(node, desc, loops)
+            return
+        if func.attr in _INSTANCE_SYNC and isinstance(func.value, ast.Name):
+            t = ctx.resolver.qualname(func.value, self.scope)
+            if t and func.value.id in self.locals:
+                self.orm.append(["inst", t, func.attr, pos(ctx, node), func.value.id])
+
+    def _query_in_loop(self, node: ast.Call, desc: QS, loops: tuple[_Loop, ...]) -> None:
+        used = {n.id for n in _load_names(node)}
+        for lp in reversed(loops):
+            if lp.vars & used:
+                self.in_loop.append({"qs": desc, "pos": pos(self.ctx, node),
+                                     "iter": lp.iter_kind, "loop": pos(self.ctx, lp.node),
+                                     "var": sorted(lp.vars & used)[0]})
+                return
+
+    def _name_of(self, expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Name):
+            self._test_names.append(expr)
+            return expr.id
+        return None
+
+    def _truth(self, test: ast.expr) -> None:
+        if isinstance(test, ast.BoolOp):
+            for v in test.values:
+                self._truth(v)
+            return
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return  # visited on its own
+        if not isinstance(test, ast.Name | ast.Call | ast.Attribute | ast.Subscript):
+            return
+        desc = self.qs(test)
+        if desc is None:
+            return
+        if desc["ops"] and desc["ops"][-1][0] in EVALUATING:
+            return
+        self.tests.append({"kind": "bool", "qs": desc, "pos": pos(self.ctx, test),
+                           "name": self._name_of(test)})
+        self.orm.append(["call", desc, "bool()", pos(self.ctx, test)])
+
+    def _result(self) -> dict[str, Any] | None:
+        out: dict[str, Any] = {}
+        rets = self.returns
+        if rets and all(r is not None for r in rets):
+            first = rets[0]
+            assert first is not None
+            if all(r is not None and r["root"] == first["root"] for r in rets):
+                ops: list[Any] = []
+                for r in rets:
+                    assert r is not None
+                    ops += r["ops"]
+                out["ret"] = {"root": first["root"], "ops": ops, "line": first["line"]}
+        if self.loops or self.tests:
+            uses = self._other_uses()
+            for lp in self.loops:
+                n = lp.pop("iter_name")
+                lp["iter_uses"] = 0 if n is None else uses.get(n, 0) - 1
+            for t in self.tests:
+                n = t["name"]
+                t["other_uses"] = 0 if n is None else uses.get(n, 0)
+        else:
+            for lp in self.loops:
+                lp.pop("iter_name", None)
+        if self.loops:
+            out["loops"] = self.loops
+        if self.in_loop:
+            out["in_loop"] = self.in_loop
+        if self.orm:
+            # sync functions only matter to DJA302 as callees of async code: one op is enough
+            out["orm"] = self.orm if self.is_async else self.orm[:1]
+        if self.tests:
+            out["tests"] = self.tests
+        if self.serialized:
+            out["serialized"] = self.serialized
+        if not out:
+            return None
+        assert self.node is not None
+        out["q"] = self.qualname
+        out["async"] = self.is_async
+        out["line"] = self.node.lineno
+        return out
+
+    def _other_uses(self) -> dict[str, int]:
+        """Per local name: loads that are not a len()/truth test, a `.count()`/`.exists()`
+        call, or the right-hand side of `qs = qs.method(...)`."""
+        allowed: set[int] = {id(n) for n in self._test_names}
+        allowed |= {id(n) for n in self._self_derived}
+        counts: dict[str, int] = {}
+        assert self.node is not None
+        for node in ast.walk(self.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                    node.func.attr in ("count", "exists")
+                    and isinstance(node.func.value, ast.Name)):
+                allowed.add(id(node.func.value))
+        for node in ast.walk(self.node):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and (
+                    id(node) not in allowed):
+                counts[node.id] = counts.get(node.id, 0) + 1
+        return counts
+
+
+# a function without any of these can hold no queryset we know how to follow
+_FUNCTION_HINTS = (".objects", "get_queryset(", "self.queryset", "_manager", "object_list",
+                   "self.model.", "return self.", "select_related", "prefetch_related",
+                   "many=True")
+
+
+def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                  outer: Scope) -> dict[str, Any] | None:
+    if not isinstance(node, ast.AsyncFunctionDef):
+        lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
+        text = "\n".join(lines)
+        if not any(h in text for h in _FUNCTION_HINTS):
+            return None
+    return _Function(ctx, node, outer).run()
+
+
+# -- attribute paths read from a loop variable ---------------------------------------------------
+
+
+def _chain(node: ast.AST) -> tuple[ast.Name, list[tuple[str, ast.AST]], list[ast.AST]] | None:
+    """`x.a.b()` -> (x, [("a", node), ("b()", node)], spine nodes), or None."""
+    els: list[tuple[str, ast.AST]] = []
+    spine: list[ast.AST] = []
+    e: ast.AST = node
+    for _ in range(64):
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+            els.append((e.func.attr + "()", e.func))
+            spine += [e, e.func]
+            e = e.func.value
+        elif isinstance(e, ast.Attribute):
+            els.append((e.attr, e))
+            spine.append(e)
+            e = e.value
+        elif isinstance(e, ast.Subscript):
+            els.append(("[]", e))
+            spine.append(e)
+            e = e.value
+        elif isinstance(e, ast.Name):
+            if not els:
+                return None
+            spine.append(e)
+            els.reverse()
+            return e, els, spine
+        else:
+            return None
+    return None
+
+
+def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) -> bool:
+    """`if <name> != <row path>:` (possibly `or`-ed with more tests) whose body assigns
+    `<name>`: a "changed since the last row" test, so the body runs once per distinct value."""
+    test = node.test
+    tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [
+        test]
+    assigned = {sub.id for stmt in node.body for sub in ast.walk(stmt)
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)}
+    for t in tests:
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1
+                and isinstance(t.ops[0], ast.NotEq | ast.IsNot)):
+            continue
+        sides = [t.left, t.comparators[0]]
+        names = [s.id for s in sides if isinstance(s, ast.Name)]
+        rows = [s for s in sides if not isinstance(s, ast.Name)]
+        if len(names) != 1 or len(rows) != 1 or names[0] not in assigned:
+            continue
+        ch = _chain(rows[0])
+        if ch is not None and ch[0].id in aliases:
+            return True
+    return False
+
+
+def _accesses(ctx: FileContext, var: str,
+              body: list[ast.AST]) -> tuple[list[list[Any]], bool, bool]:
+    """Every attribute path read from `var` (and from names that alias a path of it) in `body`:
+    [[path, line, col, [end_line, end_col] per element]], whether `var` is used bare (passed,
+    returned, stored), and whether an attribute of it is assigned."""
+    aliases: dict[str, list[str]] = {var: []}
+    seen: set[int] = set()
+    acc: list[list[Any]] = []
+    bare = False
+    store = False
+    src = ctx.source
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            # a nested function or lambda may run later or never: its reads are not per row,
+            # but the row escaping into it is a use
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and n.id in aliases:
+                    bare = True
+            continue
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id in aliases and t.id != var:
+                    del aliases[t.id]
+            if value is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
+                ch = _chain(value) if not isinstance(value, ast.Name) else None
+                if ch is not None and ch[0].id in aliases and not any(
+                        el.endswith("()") for el, _ in ch[1]):
+                    aliases[targets[0].id] = aliases[ch[0].id] + [el for el, _ in ch[1]]
+                elif isinstance(value, ast.Name) and value.id in aliases:
+                    aliases[targets[0].id] = list(aliases[value.id])
+            if any(isinstance(t, ast.Name) and t.id == var for t in targets):
+                break  # the loop variable is rebound: what follows is not about the row
+        if isinstance(node, ast.If) and _change_guard(node, aliases):
+            # `if last_id != row.event_id: ...; last_id = row.event_id`: the body runs once per
+            # distinct value, not per row
+            stack.extend(reversed([node.test, *node.orelse]))
+            continue
+        if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension) and isinstance(
+                node.target, ast.Name):
+            ch = _chain(node.iter)
+            if ch is not None and ch[0].id in aliases:
+                aliases[node.target.id] = aliases[ch[0].id] + [el for el, _ in ch[1]] + ["*"]
+        if id(node) not in seen and isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+            ch = _chain(node)
+            if ch is not None and ch[0].id in aliases:
+                root, els, spine = ch
+                seen.update(id(s) for s in spine)
+                path = aliases[root.id] + [el for el, _ in els]
+                ends = []
+                for _, n in els:
+                    end_line = getattr(n, "end_lineno", None) or root.lineno
+                    ends.append([end_line, src.char_column(end_line, getattr(
+                        n, "end_col_offset", None) or 0)])
+                prefix = [[root.lineno, src.char_column(root.lineno, root.col_offset)]] * len(
+                    aliases[root.id])
+                is_store = isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                store = store or is_store
+                acc.append([path, root.lineno, src.char_column(root.lineno, root.col_offset),
+                            prefix + ends, is_store])
+        elif isinstance(node, ast.Name) and id(node) not in seen and node.id in aliases and (
+                isinstance(node.ctx, ast.Load)):
+            bare = True
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return acc, bare, store

@@ -1,0 +1,54 @@
+"""The per-file half of the DJA rules: collects Django facts (models, querysets, loops)."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from stackwise.engine.context import FileContext
+from stackwise.rules._api import FactCollector
+from stackwise.rules.django._extract import (
+    CLASSES,
+    FUNCTIONS,
+    alias_fact,
+    class_fact,
+    function_fact,
+    register_fact,
+    relevant,
+)
+
+
+class DjangoFacts(FactCollector):
+    """Contributes `django.classes` and `django.functions` facts for the DJA project rules."""
+
+    code = "DJA"
+    name = "django-facts"
+    summary = "collects Django facts"
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = (
+        ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.Expr)
+
+    def __init__(self) -> None:
+        self._relevant: bool | None = None
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        if self._relevant is None:
+            self._relevant = relevant(ctx)
+        if not self._relevant:
+            return
+        outer = ctx.scope
+        assert outer is not None
+        if isinstance(node, ast.ClassDef):
+            ctx.add_fact(CLASSES, class_fact(ctx, node, outer))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            fact = function_fact(ctx, node, outer)
+            if fact is not None:
+                ctx.add_fact(FUNCTIONS, fact)
+        elif isinstance(node, ast.Assign) and outer.kind == "module":
+            alias = alias_fact(ctx, node, outer)
+            if alias is not None:
+                ctx.add_fact(CLASSES, alias)
+        elif isinstance(node, ast.Expr) and outer.kind == "module" and isinstance(
+                node.value, ast.Call):
+            reg = register_fact(ctx, node.value, outer)
+            if reg is not None:
+                ctx.add_fact(CLASSES, reg)

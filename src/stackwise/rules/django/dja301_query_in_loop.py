@@ -1,0 +1,152 @@
+"""DJA301: a query issued once per iteration of a loop over a queryset or a list of ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackwise.engine.project import Project, ProjectReporter
+from stackwise.findings import Frame, Severity
+from stackwise.rules._api import ProjectRule
+from stackwise.rules.django._models import (
+    Graph,
+    graph_for,
+    is_test_or_migration,
+    short,
+    shown_chain,
+    walk_path,
+)
+from stackwise.rules.django.dja300_n_plus_one import frames, where
+
+_LOOKUP = frozenset({"get", "first", "last", "earliest", "latest", "aget", "afirst", "alast",
+                     "aearliest", "alatest"})
+_ROWS = frozenset({"filter", "exclude", "values", "values_list", "in_bulk", "ain_bulk"})
+_COUNT = frozenset({"count", "exists", "aggregate", "acount", "aexists", "aaggregate",
+                    "contains", "acontains"})
+_WRITE = frozenset({"update", "delete", "aupdate", "adelete"})
+
+
+def _advice(method: str, model: str, over: str) -> str:
+    if method in _LOOKUP:
+        return (f"load them all before the loop with `{model}.objects.in_bulk({over})` (or "
+                "`filter(pk__in=...)`) and look each one up in the result")
+    if method in _COUNT:
+        return ("compute it for every item in one query: `.annotate(Count(...))` on the outer "
+                "queryset, or one `.values(...).annotate(...)` before the loop")
+    if method in _WRITE:
+        return f"do it in one query: `{model}.objects.filter(pk__in=...).{method.lstrip('a')}(...)`"
+    return ("fetch the rows for every item in one query before the loop "
+            "(`filter(<field>__in=...)`) and group them, or `prefetch_related()` them")
+
+
+class QueryInLoop(ProjectRule):
+    """
+    ## What it does
+    Finds ORM queries run once per iteration of a loop: `Model.objects.get()`, `.filter()`,
+    `.count()`, `.exists()`, `.first()`, `.update()`... inside a loop (or comprehension) over a
+    queryset or a list of ids, whose arguments use the loop variable; and related-manager
+    queries such as `book.tags.filter(...)` or `author.book_set.count()`-style lookups that a
+    `prefetch_related()` cannot serve (`.filter()`, `.exclude()`, `.order_by()`, `.get()`...)
+    read from each row of a queryset. Only models defined in the project are considered; loops
+    over `range()` or literal tuples are not.
+
+    ## Why it matters
+    Each iteration is a round trip to the database: 500 ids are 500 queries where one would
+    do. It is the same cost as an N+1 on a relation, written by hand.
+
+    ## Example
+    ```python
+    def authors_for(ids):
+        return [Author.objects.get(pk=pk) for pk in ids]
+    ```
+
+    ## Use instead
+    ```python
+    def authors_for(ids):
+        by_pk = Author.objects.in_bulk(ids)
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+    ```
+    Counts per row become `.annotate(Count("book"))` on the outer queryset; filtered related
+    rows become `Prefetch("tags", queryset=Tag.objects.filter(...), to_attr="tag_list")`.
+    """
+
+    code = "DJA301"
+    name = "django-query-in-loop"
+    summary = "Query per loop iteration: use in_bulk(), filter(..__in=...), annotate() or prefetch"
+    severity = Severity.WARNING
+
+    def check_project(self, project: Project, report: ProjectReporter) -> None:
+        graph = graph_for(project)
+        if not graph.models:
+            return
+        for fq in sorted(graph.functions):
+            path, fact = graph.functions[fq]
+            if is_test_or_migration(path):
+                continue
+            for item in fact.get("in_loop", ()):
+                self._manager_query(graph, report, path, fq, item)
+            for loop in fact.get("loops", ()):
+                self._related_query(graph, report, path, fq, loop)
+
+    def _manager_query(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
+                       item: dict[str, Any]) -> None:
+        method = item["qs"]["ops"][-1][0]
+        if method not in _LOOKUP | _ROWS | _COUNT | _WRITE:
+            return
+        if any(op == "select_for_update" for op, _ in item["qs"]["ops"]):
+            return  # locking one row at a time is deliberate
+        model = graph.root_model(item["qs"])
+        if model is None:
+            return
+        kind = item["iter"]
+        if kind[0] == "qs":
+            outer = graph.resolve(kind[1], path, fq)
+            if outer is None:
+                return
+            over = f"each row of the `{outer.model.rsplit('.', 1)[-1]}` queryset"
+            names = "..."
+        elif kind[0] == "ids":
+            over = f"each item of `{kind[1]}`"
+            names = kind[1]
+        else:
+            return
+        name = model.rsplit(".", 1)[-1]
+        line, col, end_line, end_col = item["pos"]
+        shown = shown_chain(model, item["qs"])
+        report.report(
+            self, path, line, col,
+            f"query per loop iteration: `{shown}` runs once for {over} (loop at line "
+            f"{item['loop'][0]}); {_advice(method, name, names)}",
+            end_line=end_line, end_column=end_col, function=fq,
+            chain=frames(Frame(path, item["loop"][0], short(fq)), Frame(path, line, short(fq))),
+        )
+
+    def _related_query(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
+                       loop: dict[str, Any]) -> None:
+        resolved = graph.resolve(loop["qs"], path, fq)
+        if resolved is None or resolved.cov.rows != "instances":
+            return
+        model = resolved.model.rsplit(".", 1)[-1]
+        done: set[str] = set()
+        for acc_path, line, col, ends, store in loop["acc"]:
+            if store:
+                acc_path = acc_path[:-1]  # `row.author = x` reads nothing of the author
+            issue = walk_path(graph, resolved.model, resolved.cov, acc_path)
+            if issue is None or issue.kind != "query" or issue.lookup in done:
+                continue
+            done.add(issue.lookup)
+            end_line, end_col = ends[issue.index]
+            shown = ".".join([loop["var"], *[p for p in acc_path[: issue.index + 1]
+                                             if p != "*"]])
+            rel = issue.lookup.rsplit("__", 1)[-1]
+            report.report(
+                self, path, line, col,
+                f"query per row: `{shown}` runs a new query for each row of the `{model}` "
+                f"queryset built at {where(resolved, path)}, even when prefetched; prefetch "
+                f"the filtered rows once with `Prefetch(\"{issue.lookup}\", queryset=..., "
+                f"to_attr=\"{rel}_list\")` and read the list",
+                end_line=end_line, end_column=end_col, function=fq,
+                chain=frames(Frame(resolved.path, resolved.line,
+                                   short(resolved.function or fq)),
+                             Frame(path, loop["loop"][0], short(fq)),
+                             Frame(path, line, short(fq))),
+            )
