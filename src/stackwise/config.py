@@ -43,13 +43,31 @@ class Settings:
     source: str = ""  # the file the settings came from ('' for defaults)
 
     def analysis_fingerprint(self) -> str:
-        """A hash of the settings that change per-file results (part of every cache key)."""
+        """A hash of the settings that can change per-file results (part of every cache key).
+
+        Every setting counts unless it is listed in `_NOT_PER_FILE` (applied after analysis, or
+        part of the project fingerprint instead), so a setting added later cannot be forgotten
+        here and serve stale results from the cache."""
         relevant = {
-            "blocking_functions": sorted(self.blocking_functions.items()),
-            "offload_wrappers": sorted(self.offload_wrappers),
-            "max_file_size": self.max_file_size,
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_PER_FILE
         }
-        return hashlib.blake2b(json.dumps(relevant).encode(), digest_size=8).hexdigest()
+        text = json.dumps(relevant, sort_keys=True, default=_stable)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+# Settings that do not change what the per-file pass computes: filters applied to the findings
+# afterwards, discovery, where they came from, and the project contracts (which are part of the
+# project fingerprint in engine/runner.py instead).
+_NOT_PER_FILE = frozenset({
+    "select", "ignore", "per_file_ignores", "exclude", "follow_symlinks", "source", "layers",
+    "features",
+})
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(repr, value))
+    return repr(value)
 
 
 # key in TOML -> (attribute, expected kind, description)
@@ -62,8 +80,8 @@ _KEYS: dict[str, tuple[str, str]] = {
     "offload-wrappers": ("offload_wrappers", "strings"),
     "max-file-size": ("max_file_size", "int"),
     "follow-symlinks": ("follow_symlinks", "bool"),
-    "layers": ("layers", "list-of-tables"),
-    "features": ("features", "table"),
+    "layers": ("layers", "layers"),
+    "features": ("features", "features"),
 }
 
 assert {a for a, _ in _KEYS.values()} <= {f.name for f in fields(Settings)}
@@ -160,15 +178,68 @@ def _convert(where: str, key: str, kind: str, value: Any, codes: set[str] | None
             check_codes(lst, codes, f"{where}: '{key}'.'{glob}'")
             out[glob] = tuple(lst)
         return out
-    if kind == "list-of-tables":
+    if kind == "layers":
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise fail("a list of tables")
-        return tuple(value)
-    if kind == "table":
+            raise fail("a list of tables ([[tool.stackwise.layers]] with name and modules)")
+        return _layers(where, value)
+    if kind == "features":
         if not isinstance(value, dict):
-            raise fail("a table")
-        return dict(value)
+            raise fail("a table ([tool.stackwise.features] with packages)")
+        return _features(where, value)
     raise AssertionError(kind)
+
+
+def _unknown(where: str, key: str, known: tuple[str, ...]) -> ConfigError:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ConfigError(f"{where}: unknown key '{key}'{hint}; expected {', '.join(known)}")
+
+
+def _module_patterns(where: str, value: Any) -> list[str]:
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)):
+        raise ConfigError(f"{where} must be a non-empty list of module names or globs, "
+                          f"got {value!r}")
+    return [v.strip() for v in value]
+
+
+def _layers(where: str, value: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """An ordered layers contract, top layer first: each `{name = "...", modules = [...]}`."""
+    if len(value) < 2:
+        raise ConfigError(f"{where}: 'layers' needs at least two layers, top first")
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, table in enumerate(value):
+        here = f"{where}: layers[{i}]"
+        for key in table:
+            if key not in ("name", "modules"):
+                raise _unknown(here, key, ("name", "modules"))
+        name = table.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{here}: 'name' must be a non-empty string")
+        if name in seen:
+            raise ConfigError(f"{here}: layer '{name}' is declared twice")
+        seen.add(name)
+        if "modules" not in table:
+            raise ConfigError(f"{here}: 'modules' is missing (the modules of layer '{name}')")
+        out.append({"name": name, "modules": _module_patterns(f"{here}.modules",
+                                                              table["modules"])})
+    return tuple(out)
+
+
+def _features(where: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Feature packages: `packages = [...]` (names or globs) and `independent = false`."""
+    here = f"{where}: features"
+    for key in value:
+        if key not in ("packages", "independent"):
+            raise _unknown(here, key, ("packages", "independent"))
+    if "packages" not in value:
+        raise ConfigError(f"{here}: 'packages' is missing (the feature packages)")
+    independent = value.get("independent", False)
+    if not isinstance(independent, bool):
+        raise ConfigError(f"{here}.independent must be true or false, got {independent!r}")
+    return {"packages": _module_patterns(f"{here}.packages", value["packages"]),
+            "independent": independent}
 
 
 def check_codes(values: list[str] | tuple[str, ...], codes: set[str] | None, where: str) -> None:

@@ -5,7 +5,8 @@ project-level findings) read on every run, and the facts the linker needs, read 
 file changed. Each file is a header, a BLAKE2 digest of the payload and a `marshal` payload of
 plain data; a file whose digest does not match is ignored, so truncation, garbage or a concurrent
 writer can cost time but never change a result. Writes go to a temporary file that is renamed into
-place. Any failure to read or write is at most a warning.
+place. Any failure to read or write is at most a warning: one for reading and one for writing per
+run, however many files are affected.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ class Cache:
         self.folder = folder
         self.key = key
         self.warnings: list[str] = []
+        self._warned: set[str] = set()
+
+    def _warn(self, kind: str, message: str) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            self.warnings.append(message)
 
     def _path(self, kind: str) -> Path | None:
         if self.folder is None:
@@ -46,30 +53,30 @@ class Cache:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self.warnings.append(f"cache not read ({path}): {exc.strerror}")
+            self._warn("read", f"cache not read ({path}): {exc.strerror or exc}")
             return None
         head = len(_MAGIC)
         if len(blob) < head + _DIGEST or not blob.startswith(_MAGIC):
-            self.warnings.append(f"cache ignored ({path.name}): not a stackwise cache file")
+            self._warn("read", f"cache ignored ({path.name}): not a stackwise cache file")
             return None
         digest, payload = blob[head : head + _DIGEST], blob[head + _DIGEST :]
         if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != digest:
-            self.warnings.append(f"cache ignored ({path.name}): damaged")
+            self._warn("read", f"cache ignored ({path.name}): damaged")
             return None
         try:
             return marshal.loads(payload)
         except (ValueError, EOFError, TypeError):
-            self.warnings.append(f"cache ignored ({path.name}): unreadable")
+            self._warn("read", f"cache ignored ({path.name}): unreadable")
             return None
 
     def write(self, kind: str, value: Any) -> None:
         path = self._path(kind)
-        if path is None or self.folder is None:
-            return
+        if path is None or self.folder is None or "write" in self._warned:
+            return  # no cache, or writing already failed this run
         try:
             payload = marshal.dumps(value)
         except ValueError as exc:  # a rule stored something that is not plain data
-            self.warnings.append(f"cache not written: {exc}")
+            self._warn("write", f"cache not written: {exc}")
             return
         digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
         try:
@@ -85,7 +92,7 @@ class Cache:
                     os.unlink(tmp)
                 raise
         except OSError as exc:
-            self.warnings.append(f"cache not written ({self.folder}): {exc.strerror or exc}")
+            self._warn("write", f"cache not written ({self.folder}): {exc.strerror or exc}")
 
 
 def _mark_cache_dir(folder: Path) -> None:

@@ -6,8 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from stackwise.config import ConfigError
+
+if TYPE_CHECKING:
+    from stackwise.engine.runner import CheckResult
+    from stackwise.report.graph import ProjectGraph
 
 
 def _codes(value: str) -> list[str]:
@@ -116,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         and "NO_COLOR" not in os.environ
     )
     warnings = [] if args.quiet else result.warnings
+    graph = _html_graph(paths, args, result, warnings) if args.format == "html" else None
     text = render(
         result.findings,
         args.format,
@@ -124,20 +130,22 @@ def run(args: argparse.Namespace) -> int:
         color=color,
         files_checked=result.files_checked,
         warnings=warnings if args.format != "json" else (),
+        graph=graph,
+        root=result.root,
     )
     if args.format == "json":
         for w in warnings:
             print(f"stackwise: warning: {w}", file=sys.stderr)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            Path(args.output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             print(f"stackwise: error: cannot write {args.output}: {exc.strerror}",
                   file=sys.stderr)
             return 2
     else:
         try:
-            out.write(text)
+            _write(out, text)
             out.flush()
         except BrokenPipeError:
             sys.stderr.close()
@@ -146,3 +154,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"stackwise: {result.files_checked} files, {result.analysed} analysed, "
               f"{result.seconds:.2f}s", file=sys.stderr)
     return 1 if result.findings and not args.exit_zero else 0
+
+
+def _html_graph(
+    paths: list[str], args: argparse.Namespace, result: CheckResult, warnings: list[str]
+) -> ProjectGraph | None:
+    """The module graph the html report draws; a failure is a warning, not a lost report."""
+    from stackwise.report.graph import build_graph
+
+    try:
+        return build_graph(paths, root=result.root, config=args.config, findings=result.findings)
+    except Exception as exc:
+        warnings.append(f"could not draw the module graph: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _write(out: TextIO, text: str) -> None:
+    """Write the report; a console that cannot show a character gets an escape, not a crash."""
+    try:
+        out.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))

@@ -43,6 +43,7 @@ class FileContext:
         self.parents: dict[ast.AST, ast.AST] = {}
         self.findings: list[RawFinding] = []
         self._imported_roots: frozenset[str] | None = None
+        self._qualnames: dict[tuple[ast.expr, Scope], str | None] = {}
 
     # -- where we are ---------------------------------------------------------------------------
 
@@ -75,10 +76,20 @@ class FileContext:
     # -- names ------------------------------------------------------------------------------------
 
     def qualname(self, expr: ast.expr) -> str | None:
-        """Qualified name of what `expr` refers to (for instances: their type), or None."""
-        assert self.scope is not None
-        name = self.resolver.qualname(expr, self.scope)
-        return canonical(name) if name else None
+        """Qualified name of what `expr` refers to (for instances: their type), or None.
+
+        Memoised per (node, scope): many rules ask about the same call, and the engine asks
+        again for the file's facts."""
+        scope = self.scope
+        assert scope is not None
+        key = (expr, scope)
+        memo = self._qualnames
+        if key in memo:
+            return memo[key]
+        name = self.resolver.qualname(expr, scope)
+        result = canonical(name) if name else None
+        memo[key] = result
+        return result
 
     def call_target(self, call: ast.Call) -> str | None:
         """Qualified name of the callee of `call`, e.g. `requests.get`, `httpx.Client.get`."""

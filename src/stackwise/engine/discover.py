@@ -4,12 +4,17 @@ Directories are walked without recursion. Excluded names (defaults plus `exclude
 Symbolic links are not followed unless `follow-symlinks = true`, and never out of the project
 root; loops are cut by remembering real paths. `.pyi` stubs are skipped in directories (they hold
 no behaviour to check) but read when named explicitly.
+
+Test hook: when the environment variable `STACKWISE_SHUFFLE_SEED` is set to an integer, folder
+entries are visited and files returned in an order shuffled with that seed instead of sorted
+order. The output must not change; tests/reliability/test_determinism.py uses it to prove that.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +24,9 @@ from stackwise.config import DEFAULT_EXCLUDE, Settings
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     fs_path: str  # what the OS opens
-    display: str  # POSIX path relative to the project root, printable
+    display: str  # POSIX path relative to the project root (os.fsdecode form: a name that is
+    # not valid UTF-8 keeps its bytes as lone surrogates, so two such names never collide; the
+    # reports escape them, and SARIF turns them back into the original bytes)
     module: str
     is_package: bool
 
@@ -37,6 +44,8 @@ class Discovery:
         self.follow = settings.follow_symlinks
         self.warnings: list[str] = []
         self._init_cache: dict[str, bool] = {}
+        seed = os.environ.get("STACKWISE_SHUFFLE_SEED", "").strip()
+        self._shuffle = random.Random(int(seed)) if seed.lstrip("-").isdigit() else None
 
     def excluded(self, name: str, rel: str) -> bool:
         for pat in self.patterns:
@@ -72,7 +81,10 @@ class Discovery:
                 rel = self._rel(abspath)
                 if not self.excluded(os.path.basename(abspath), rel):
                     self._add(abspath, found)
-        return [found[k] for k in sorted(found)]
+        keys = sorted(found)
+        if self._shuffle is not None:
+            self._shuffle.shuffle(keys)
+        return [found[k] for k in keys]
 
     def _walk(self, top: str, found: dict[str, SourceFile]) -> None:
         seen_real: set[str] = {os.path.realpath(top)}
@@ -84,6 +96,8 @@ class Discovery:
             except OSError as exc:
                 self.warnings.append(f"{printable(folder)}: cannot list: {exc.strerror}")
                 continue
+            if self._shuffle is not None:
+                self._shuffle.shuffle(entries)
             for entry in entries:
                 rel = self._rel(entry.path)
                 if self.excluded(entry.name, rel):
@@ -100,7 +114,9 @@ class Discovery:
                     if is_dir and (not self.follow or real in seen_real):
                         continue
                 if is_dir:
-                    seen_real.add(os.path.realpath(entry.path) if is_link else entry.path)
+                    real_dir = (os.path.realpath(entry.path) if is_link or self.follow
+                                else entry.path)
+                    seen_real.add(real_dir)
                     stack.append(entry.path)
                 elif entry.name.endswith(".py"):
                     self._add(entry.path, found)
@@ -113,7 +129,7 @@ class Discovery:
         return cached
 
     def _add(self, path: str, found: dict[str, SourceFile]) -> None:
-        display = printable(self._rel(path))
+        display = self._rel(path)
         if display in found:
             return
         folder, name = os.path.split(path)
@@ -125,5 +141,5 @@ class Discovery:
             parts.append(pkg)
             if not pkg:
                 break
-        module = ".".join(reversed(parts))
+        module = printable(".".join(reversed(parts)))
         found[display] = SourceFile(path, display, module, is_package)

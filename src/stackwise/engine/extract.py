@@ -9,22 +9,42 @@ of it; the other rules go on.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import re
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stackwise.engine.context import FileContext, RawFinding
 from stackwise.engine.facts import CallFact, ClassFact, FileFacts, FunctionFact, ImportFact
-from stackwise.engine.known_types import canonical
-from stackwise.engine.scope import Scope, collect_attr_types, import_target
-from stackwise.engine.source import Source, Unanalysable, decode, parse
+from stackwise.engine.scope import (
+    CHILD_FIELDS,
+    CHILD_FIELDS_WITH_SINGLETONS,
+    MANY,
+    ONE,
+    SINGLETON_TYPES,
+    Scope,
+    collect_attr_types,
+    import_target,
+)
+from stackwise.engine.source import (
+    TOO_DEEP,
+    Source,
+    Unanalysable,
+    decode,
+    fixed_recursion_headroom,
+    parse,
+)
 
 if TYPE_CHECKING:
     from stackwise.config import Settings
     from stackwise.rules._api import Rule
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_NODES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_FACT_NODES = frozenset({ast.Call, ast.Import, ast.ImportFrom, ast.Yield, ast.YieldFrom})
+_SINGLETON_BASES = tuple(getattr(ast, name) for name in sorted(SINGLETON_TYPES))
 
 
 class _Enter:
@@ -42,19 +62,26 @@ class _Exit:
         self.fact = fact
 
 
+_DISPLAY_PARTS = 40
+
+
 def _display(expr: ast.expr) -> str:
-    parts: list[str] = []
+    """How a callee is written (`requests.get`, `make().run`). Iterative and cut after
+    `_DISPLAY_PARTS` parts, as chains of calls and attributes in analysed code may be longer than
+    Python's recursion limit (and a chain of n calls would otherwise cost n² here)."""
+    tail: list[str] = []
     node: ast.expr = expr
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif isinstance(node, ast.Call):
-        parts.append(_display(node.func) + "()")
-    else:
-        parts.append("…")
-    return ".".join(reversed(parts))
+    while len(tail) < _DISPLAY_PARTS:
+        if isinstance(node, ast.Attribute):
+            tail.append("." + node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            tail.append("()")
+            node = node.func
+        else:
+            break
+    head = node.id if isinstance(node, ast.Name) else "…"
+    return head + "".join(reversed(tail))
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -76,18 +103,19 @@ class Extractor:
         self.rules = list(rules)
         self.broken: set[str] = set()
         self.function_stack: list[FunctionFact] = []
+        # `Load`, `Add`... are walked only if a rule asked for one of them
+        self.child_fields = CHILD_FIELDS_WITH_SINGLETONS if any(
+            issubclass(t, _SINGLETON_BASES) for t in self.dispatch) else CHILD_FIELDS
 
     def _fail(self, rule: Rule, node: ast.AST | None, exc: BaseException) -> None:
         self.broken.add(rule.code)
         where = f" at line {getattr(node, 'lineno', '?')}" if node is not None else ""
-        msg = (f"internal error in rule {rule.code} on this file{where}: "
-               f"{type(exc).__name__}: {exc}; the other rules still ran")
-        if self.verbose:
-            msg += "\n" + "".join(traceback.format_exception(exc))
+        msg = _internal_error(f"internal error in rule {rule.code} on this file{where}", exc,
+                              self.verbose)
         self.ctx.findings.append((1, 1, 1, 1, "SW001", msg, "error", "", ()))
-        for lst in self.dispatch.values():
-            if rule in lst:
-                lst.remove(rule)
+        for t, lst in self.dispatch.items():
+            if rule in lst:  # a new list: the traversal may be iterating over the old one
+                self.dispatch[t] = [r for r in lst if r is not rule]
 
     def run(self, tree: ast.Module) -> None:
         ctx = self.ctx
@@ -95,45 +123,54 @@ class Extractor:
         ctx.scope = module_scope
         parents = ctx.parents
         dispatch = self.dispatch
+        fields_of = self.child_fields
+        reversed_fields: dict[type, tuple[tuple[str, str], ...]] = {}
+        fact_nodes = _FACT_NODES
+        scope_nodes = _SCOPE_NODES
         stack: list[Any] = [tree]
         pop = stack.pop
         push = stack.append
-        scope_nodes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+        extend = stack.extend
         while stack:
-            item = pop()
-            cls = item.__class__
+            node = pop()
+            cls = node.__class__
             if cls is _Enter:
-                ctx.scope = item.scope
+                ctx.scope = node.scope
                 continue
             if cls is _Exit:
-                ctx.scope = item.scope
-                if item.fact is not None:
+                ctx.scope = node.scope
+                if node.fact is not None:
                     self.function_stack.pop()
                 continue
-            node: ast.AST = item
             handlers = dispatch.get(cls)
             if handlers:
-                for rule in list(handlers):
+                for rule in handlers:
                     try:
                         rule.visit(node, ctx)
                     except Exception as exc:  # a rule bug must not stop the run
                         self._fail(rule, node, exc)
-            self._fact(node, cls)
+            if cls in fact_nodes:
+                self._fact(node, cls)
             if cls in scope_nodes:
                 self._push_scope(node, push, parents)
                 continue
-            children = []
-            for field in node._fields:
-                value = getattr(node, field, None)
-                if value.__class__ is list:
-                    for v in value:
-                        if isinstance(v, ast.AST):
-                            children.append(v)
-                elif isinstance(value, ast.AST):
-                    children.append(value)
-            for child in reversed(children):
-                parents[child] = node
-                push(child)
+            # children in reverse, so that they are visited in source order
+            spec = reversed_fields.get(cls)
+            if spec is None:
+                spec = reversed_fields[cls] = tuple(reversed(fields_of[cls]))
+            for name, kind in spec:
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if kind is ONE:
+                    parents[value] = node
+                    push(value)
+                    continue
+                if kind is not MANY:
+                    value = [v for v in value if isinstance(v, ast.AST)]
+                if value:
+                    parents.update(dict.fromkeys(value, node))
+                    extend(reversed(value))
         ctx.scope = module_scope
         for rule in self.rules:
             if rule.code in self.broken:
@@ -212,13 +249,13 @@ class Extractor:
                 return
             call: ast.Call = node  # type: ignore[assignment]
             fact = self.function_stack[-1]
-            target = ctx.resolver.qualname(call.func, ctx.scope) or ""
+            target = ctx.qualname(call.func) or ""  # memoised: rules asked already
             parent = ctx.parents.get(call)
             src = ctx.source
             line = call.lineno
             end_line = call.end_lineno or line
             fact.calls.append(CallFact(
-                target=canonical(target) if target else "",
+                target=target,
                 display=_display(call.func),
                 line=line,
                 column=src.char_column(line, call.col_offset),
@@ -269,28 +306,39 @@ class Extractor:
 # -- suppressions ---------------------------------------------------------------------------------
 
 _SUPPRESS = re.compile(
-    r"#\s*(?:stackwise:\s*ignore(?:\[(?P<codes>[A-Z0-9,\s]*)\])?|noqa:\s*(?P<noqa>[A-Z0-9,\s]+))"
+    r"#\s*(?:stackwise:\s*ignore(?:\[(?P<codes>[^\]#]*)\]|(?![\w\[-]))"
+    r"|(?i:noqa)\s*:\s*(?P<noqa>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))"
 )
+_CODE = re.compile(r"[A-Z]+[0-9]*")
 
 
 def suppressions(source: Source) -> dict[int, tuple[str, ...]]:
     """Line -> suppressed codes (empty tuple: every code) from `# stackwise: ignore[...]`.
 
-    `# noqa: CODE` is honoured for our codes; a bare `# noqa` is not (see docs/suppressions.md).
+    `# stackwise: ignore` alone hides every code on its line; `# stackwise: ignore[ASY100, FAS]`
+    hides those codes and prefixes (case does not matter; a list with no valid code hides
+    nothing rather than everything). `# noqa: CODE` is honoured for our codes; a bare `# noqa`
+    is not, so other linters' blanket suppressions cannot hide our findings
+    (see docs/reliability.md).
     """
     text = source.text
-    if "stackwise:" not in text and "noqa" not in text:
+    if "stackwise:" not in text and "noqa" not in text and "NOQA" not in text:
         return {}
     out: dict[int, tuple[str, ...]] = {}
     for i, line in enumerate(source.lines, start=1):
         if "#" not in line:
             continue
         for m in _SUPPRESS.finditer(line):
-            raw = m.group("noqa") if m.group("noqa") is not None else m.group("codes")
-            codes = tuple(c.strip() for c in (raw or "").split(",") if c.strip())
-            if not codes and m.group("noqa") is None:
+            noqa = m.group("noqa")
+            if noqa is not None:
+                codes = tuple(noqa.replace(",", " ").split())
+            elif m.group("codes") is None:
                 out[i] = ()  # bare `# stackwise: ignore`: every code on this line
-            elif codes and out.get(i) != ():
+                continue
+            else:
+                words = m.group("codes").upper().replace(",", " ").split()
+                codes = tuple(w for w in words if _CODE.fullmatch(w))
+            if codes and out.get(i) != ():
                 out[i] = out.get(i, ()) + codes
     return out
 
@@ -311,32 +359,103 @@ def analyse_source(
     rules: Sequence[type[Rule]],
     verbose: bool = False,
 ) -> FileResult:
-    """Analyse one file's bytes. Never raises for anything about the file's content."""
+    """Analyse one file's bytes. Never raises for anything about the file's content.
+
+    A rule that raises is one `SW001` for that rule (the others go on); a bug in the engine itself
+    on this file is one `SW001` for the file; nesting too deep for the parser or the analysis is
+    one `SW000`. The recursion headroom is the same whatever the caller's stack depth, so these
+    outcomes do not depend on where the analysis runs (worker process, main process, tests).
+    """
+    with fixed_recursion_headroom(), _gc_paused():
+        return _analyse(data, path, module, is_package, settings, rules, verbose)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one file is analysed.
+
+    A parsed module is hundreds of thousands of young objects that live until the file is done,
+    so the collector would scan them again and again (a third of the parse time) to find nothing:
+    a tree holds no reference cycles and is freed by reference counting when it is dropped. Any
+    cyclic garbage a rule makes is collected after the file, when collection resumes.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _sw(code: str, message: str, line: int = 1, column: int = 1) -> RawFinding:
+    return (line, column, line, column, code, message, "error", "", ())
+
+
+def _analyse(
+    data: bytes,
+    path: str,
+    module: str,
+    is_package: bool,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    verbose: bool,
+) -> FileResult:
     facts = FileFacts(module, is_package)
+    source: Source | None = None
     try:
         source = decode(data)
         tree = parse(source, path)
     except Unanalysable as exc:
-        finding: RawFinding = (exc.line, exc.column, exc.line, exc.column, "SW000",
-                               f"could not analyse: {exc.reason}", "error", "", ())
-        return {"findings": [finding], "facts": None, "suppress": {}}
+        suppress = _suppress(source)
+        finding = _sw("SW000", f"could not analyse: {exc.reason}", exc.line, exc.column)
+        return {"findings": [finding], "facts": None, "suppress": suppress}
+    except (RecursionError, MemoryError):
+        return {"findings": [_sw("SW000", f"could not analyse: {TOO_DEEP}")], "facts": None,
+                "suppress": _suppress(source)}
     ctx = FileContext(path, source, module, is_package, settings, facts)
-    extractor = Extractor(ctx, [r() for r in rules], verbose=verbose)
+    instances: list[Rule] = []
+    broken: list[RawFinding] = []
+    for rule_cls in rules:
+        try:
+            instances.append(rule_cls())
+        except Exception as exc:  # a rule bug must not stop the run
+            broken.append(_sw("SW001", _internal_error(
+                f"internal error in rule {getattr(rule_cls, 'code', rule_cls.__name__)} on "
+                "this file", exc, verbose)))
+    ctx.findings.extend(broken)
+    extractor = Extractor(ctx, instances, verbose=verbose)
+    raw_facts: dict[str, Any] | None
     try:
         extractor.run(tree)
+        raw_facts = facts.to_raw()
     except (RecursionError, MemoryError):
-        finding = (1, 1, 1, 1, "SW000", "could not analyse: the code is nested too deeply",
-                   "error", "", ())
-        return {"findings": [finding], "facts": None, "suppress": {}}
-    seen: set[tuple[int, int, str]] = set()
+        return {"findings": [_sw("SW000", f"could not analyse: {TOO_DEEP}")], "facts": None,
+                "suppress": _suppress(source)}
+    except Exception as exc:  # a bug in the engine: this file only, the run goes on
+        ctx.findings.append(_sw("SW001", _internal_error(
+            "internal error in stackwise while analysing this file", exc, verbose)))
+        raw_facts = None
+    seen: set[tuple[int, int, str, str]] = set()
     findings: list[RawFinding] = []
     for f in ctx.findings:
-        key = (f[0], f[1], f[4])
+        key = (f[0], f[1], f[4], f[5] if f[4] == "SW001" else "")
         if key not in seen:
             seen.add(key)
             findings.append(f)
-    return {
-        "findings": findings,
-        "facts": facts.to_raw(),
-        "suppress": {str(k): list(v) for k, v in suppressions(source).items()},
-    }
+    return {"findings": findings, "facts": raw_facts, "suppress": _suppress(source)}
+
+
+def _internal_error(what: str, exc: BaseException, verbose: bool) -> str:
+    msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report it "
+           "(`--verbose` adds the traceback)")
+    if verbose:
+        msg += "\n" + "".join(traceback.format_exception(exc))
+    return msg
+
+
+def _suppress(source: Source | None) -> dict[str, list[str]]:
+    if source is None:
+        return {}
+    return {str(k): list(v) for k, v in suppressions(source).items()}

@@ -17,7 +17,8 @@ from stackwise.engine.context import RawFinding
 from stackwise.engine.facts import CallFact, ClassFact, FileFacts, FunctionFact
 from stackwise.findings import Frame, Severity
 
-_MAX_HOPS = 12
+_MAX_DEPTH = 48  # nested resolutions (re-export -> star import -> base class ...) at most
+_UNSET = object()
 
 
 @dataclass
@@ -29,11 +30,16 @@ class Project:
     functions: dict[str, tuple[str, FunctionFact]] = field(default_factory=dict)
     classes: dict[str, tuple[str, ClassFact]] = field(default_factory=dict)
     settings: Settings | None = None
+    root: str = ""  # the project root on disk ('' when unknown); `files` are relative to it
     _resolved: dict[str, str | None] = field(default_factory=dict)
+    _active: set[str] = field(default_factory=set)  # names being resolved (cycle guard)
+    _mro: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def link(cls, files: dict[str, FileFacts], settings: Settings | None = None) -> Project:
-        project = cls(files, settings=settings)
+    def link(
+        cls, files: dict[str, FileFacts], settings: Settings | None = None, root: str = ""
+    ) -> Project:
+        project = cls(files, settings=settings, root=root)
         ambiguous: set[str] = set()
         for path in sorted(files):
             facts = files[path]
@@ -55,70 +61,91 @@ class Project:
     # -- resolution -------------------------------------------------------------------------------
 
     def resolve(self, target: str) -> str | None:
-        """The project definition (function or class qualname) `target` names, if any."""
+        """The project definition (function or class qualname) `target` names, if any.
+
+        Every answer is memoised (a project holds each qualified name's facts once, and a large
+        one asks about the same names thousands of times). A name met again while it is being
+        resolved (a cycle of re-exports or star imports) counts as unresolved on that path, and
+        chains longer than `_MAX_DEPTH` give up; queries come in a sorted order, so the answers
+        are the same on every run.
+        """
         if not target:
             return None
-        if target in self._resolved:
-            return self._resolved[target]
-        self._resolved[target] = None  # cycle guard
-        result = self._resolve(target, 0)
+        cached = self._resolved.get(target, _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[return-value]
+        active = self._active
+        if target in active or len(active) >= _MAX_DEPTH:
+            return None
+        active.add(target)
+        try:
+            result = self._resolve(target)
+        finally:
+            active.discard(target)
         self._resolved[target] = result
         return result
 
-    def _resolve(self, target: str, hops: int) -> str | None:
-        if hops > _MAX_HOPS:
-            return None
+    def _resolve(self, target: str) -> str | None:
         if target in self.functions or target in self.classes:
             return target
         # a method through the class hierarchy: pkg.mod.Class.method
         head, _, attr = target.rpartition(".")
         if head:
-            cls = self.resolve_class(head, hops + 1)
+            cls = self.resolve_class(head)
             if cls is not None:
                 return self.find_method(cls, attr)
         # a name re-exported by a module: pkg.name -> pkg.files.name
         parts = target.split(".")
+        modules = self.modules
         for i in range(len(parts) - 1, 0, -1):
-            module = ".".join(parts[:i])
-            path = self.modules.get(module)
+            path = modules.get(".".join(parts[:i]))
             if path is None:
                 continue
             facts = self.files[path]
             rest = parts[i:]
             exported = facts.exports.get(rest[0])
             if exported is not None and exported != target:
-                return self._resolve(".".join([exported, *rest[1:]]), hops + 1)
+                return self.resolve(".".join([exported, *rest[1:]]))
             for star in facts.star_imports:
-                found = self._resolve(".".join([star, *rest]), hops + 1)
+                found = self.resolve(".".join([star, *rest]))
                 if found is not None:
                     return found
             return None
         return None
 
     def resolve_class(self, target: str, hops: int = 0) -> str | None:
+        """The project class `target` names, if any. (`hops` is accepted for compatibility.)"""
+        del hops
         if target in self.classes:
             return target
-        found = self._resolve(target, hops + 1) if hops <= _MAX_HOPS else None
+        found = self.resolve(target)
         return found if found is not None and found in self.classes else None
 
     def mro(self, cls: str) -> list[str]:
         """Approximate method resolution order over project classes (depth-first, no dupes)."""
+        cached = self._mro.get(cls)
+        if cached is not None:
+            return list(cached)
         out: list[str] = []
+        seen: set[str] = set()
         stack = [cls]
         while stack and len(out) < 64:
             current = stack.pop()
-            if current in out:
+            if current in seen:
                 continue
+            seen.add(current)
             out.append(current)
             _, fact = self.classes[current]
             bases = [self.resolve_class(b) for b in fact.bases if b]
             stack.extend(reversed([b for b in bases if b is not None]))
+        self._mro[cls] = tuple(out)
         return out
 
     def find_method(self, cls: str, name: str) -> str | None:
+        functions = self.functions
         for klass in self.mro(cls):
             q = f"{klass}.{name}"
-            if q in self.functions:
+            if q in functions:
                 return q
         return None
 

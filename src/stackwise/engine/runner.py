@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import multiprocessing
 import os
+import stat
 import sys
 import time
+import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from stackwise.findings import Finding, Frame, Severity
 from stackwise.rules.registry import all_rules, file_rules, project_rules
 
 _RACY_NS = 2_000_000_000  # a file changed this close to its read is re-hashed next time
+_CACHE_FORMAT = 2  # bump when the shape of what the cache stores changes
+_SEVERITIES = frozenset(str(s) for s in Severity)
 _PARALLEL_MIN = 24  # below this many files to analyse, one process is faster
 
 
@@ -54,32 +58,71 @@ def _init_worker(settings: Settings, verbose: bool) -> None:
 
 
 def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool) -> tuple[Any, ...]:
-    """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns)."""
-    def unreadable(reason: str) -> tuple[Any, ...]:
-        finding = (1, 1, 1, 1, "SW000", f"could not analyse: {reason}", "error", "", ())
-        return (sf.display, -1, -1, "", {"findings": [finding], "facts": None, "suppress": {}},
-                0)
+    """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns).
 
+    Never raises: a file that cannot be read is one `SW000`, a bug in stackwise on this file is
+    one `SW001`, and the run goes on."""
     try:
-        st = os.stat(sf.fs_path)
-        if st.st_size > settings.max_file_size:
-            mb = st.st_size / 1_048_576
-            limit = settings.max_file_size / 1_048_576
-            return unreadable(
-                f"the file is {mb:.1f} MiB, over max-file-size ({limit:.1f} MiB); raise "
-                "[tool.stackwise] max-file-size to analyse it")
-        with open(sf.fs_path, "rb") as fh:
-            data = fh.read(settings.max_file_size + 1)
-        read_ns = time.time_ns()
+        return _read_and_analyse(sf, settings, verbose)
+    except Exception as exc:
+        msg = (f"internal error in stackwise while reading this file: {type(exc).__name__}: "
+               f"{exc}; please report it (`--verbose` adds the traceback)")
+        if verbose:
+            msg += "\n" + "".join(traceback.format_exception(exc))
+        return _not_analysed(sf, "SW001", msg)
+
+
+def _not_analysed(sf: SourceFile, code: str, message: str) -> tuple[Any, ...]:
+    # mtime -1 and no digest: never taken from the cache, so it is tried again next run
+    finding = (1, 1, 1, 1, code, message, "error", "", ())
+    return (sf.display, -1, -1, "", {"findings": [finding], "facts": None, "suppress": {}}, 0)
+
+
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
+"""Non-blocking so that a FIFO or a device named `*.py` cannot hang the run; regular files
+ignore the flag."""
+
+
+def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool) -> tuple[Any, ...]:
+    def unreadable(reason: str) -> tuple[Any, ...]:
+        return _not_analysed(sf, "SW000", f"could not analyse: {reason}")
+
+    limit = min(settings.max_file_size, sys.maxsize - 1)
+    try:
+        fd = os.open(sf.fs_path, _OPEN_FLAGS)
     except PermissionError:
         return unreadable("permission denied")
     except FileNotFoundError:
+        if os.path.islink(sf.fs_path):
+            return unreadable("it is a symbolic link to a file that does not exist")
         return unreadable("the file disappeared while stackwise was running")
-    except IsADirectoryError:
-        return unreadable("it is a directory")
     except OSError as exc:
         return unreadable(f"cannot read: {exc.strerror or exc}")
-    if len(data) > settings.max_file_size:
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return unreadable("it is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            return unreadable("it is not a regular file (a pipe, socket or device)")
+        if st.st_size > limit:
+            mb = st.st_size / 1_048_576
+            return unreadable(
+                f"the file is {mb:.1f} MiB, over max-file-size ({limit / 1_048_576:.1f} MiB); "
+                "raise [tool.stackwise] max-file-size to analyse it")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(st.st_size + 1)  # the size stat gave, then whatever was appended
+            while len(data) <= limit:
+                more = fh.read(min(1 << 20, limit + 1 - len(data)))
+                if not more:
+                    break
+                data += more
+        read_ns = time.time_ns()
+    except OSError as exc:
+        return unreadable(f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    if len(data) > limit:
         return unreadable("the file grew past max-file-size while being read")
     result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, file_rules(),
                             verbose)
@@ -120,7 +163,7 @@ def _run_analysis(
             for results in pool.map(_analyse_batch, _batches(todo, jobs)):
                 out.extend(results)
                 done.update(r[0] for r in results)
-    except (BrokenProcessPool, OSError) as exc:
+    except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
         warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing in one "
                         "process")
         out.extend(_analyse_one(sf, settings, verbose) for sf in todo if sf.display not in done)
@@ -130,8 +173,11 @@ def _run_analysis(
 # -- main side ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per finding, for a handful of codes
 def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    """ruff-like: the most specific matching prefix wins; SW codes only go when ignored."""
+    """ruff-like: the most specific matching prefix wins; SW codes only go when ignored.
+
+    `select` and `ignore` must be tuples (hashable): the answer is memoised."""
     def best(prefixes: Sequence[str]) -> int:
         return max((len(p) for p in prefixes if p == "ALL" or code.startswith(p)), default=-1)
 
@@ -152,8 +198,36 @@ def _per_file_ignored(path: str, code: str, table: dict[str, tuple[str, ...]]) -
 
 def _cache_key(settings: Settings) -> str:
     impl = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
-    raw = f"{__version__}|{impl}|{settings.analysis_fingerprint()}"
+    raw = (f"{__version__}|{_CACHE_FORMAT}|{_code_fingerprint()}|{impl}|"
+           f"{settings.analysis_fingerprint()}")
     return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
+@functools.cache
+def _known_codes() -> frozenset[str]:
+    """Every rule code (building the rules' metadata takes a while: once per process)."""
+    return frozenset(all_rules())
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """Names, sizes and mtimes of stackwise's own files: in a development install the version
+    does not change when a rule is edited, and a cache written by other code must not be used."""
+    import stackwise
+
+    base = os.path.dirname(os.path.abspath(stackwise.__file__))
+    h = hashlib.blake2b(digest_size=8)
+    for folder, dirs, names in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".py", ".toml", ".json")):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                rel = os.path.relpath(os.path.join(folder, name), base)
+                h.update(f"{rel}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8", "replace"))
+    return h.hexdigest()
 
 
 def check(
@@ -175,7 +249,7 @@ def check(
     """
     started = time.perf_counter()
     path_list = [Path(p) for p in paths] or [Path(".")]
-    known = set(all_rules())
+    known = set(_known_codes())
     project_root = Path(root).resolve() if root is not None else find_root(
         path_list[0].resolve())
     if settings is None:
@@ -187,18 +261,18 @@ def check(
     jobs = jobs or min(2, os.cpu_count() or 1)
 
     discovery = Discovery(project_root, settings)
-    files = discovery.files(path_list)
+    files = sorted(discovery.files(path_list), key=lambda sf: sf.display)  # any walk order
     warnings = list(discovery.warnings)
 
     folder: Path | None = None
     if use_cache:
         folder = Path(cache_dir) if cache_dir else project_root / ".stackwise_cache"
     cache = Cache(folder, _cache_key(settings))
-    index = cache.read("index") or {}
-    cached_files: dict[str, Any] = index.get("files", {}) if isinstance(index, dict) else {}
+    cached_files, project_cached = _load_index(cache.read("index") if use_cache else None)
 
     entries: dict[str, list[Any]] = {}
     todo: list[SourceFile] = []
+    refreshed = False  # some entry's stat data changed (same content): write the index
     for sf in files:
         entry = cached_files.get(sf.display)
         if entry is not None and _entry_valid(entry, sf):
@@ -212,7 +286,9 @@ def check(
                 continue
             digest = _digest_file(sf.fs_path)
             if digest is not None and digest == entry[2]:
-                entry = [st.st_mtime_ns, st.st_size, *entry[2:]]
+                mtime = st.st_mtime_ns if time.time_ns() - st.st_mtime_ns >= _RACY_NS else 0
+                refreshed = refreshed or mtime != entry[0]
+                entry = [mtime, st.st_size, *entry[2:]]
                 entries[sf.display] = entry
                 continue
         todo.append(sf)
@@ -230,25 +306,21 @@ def check(
                             result["findings"], result["suppress"]]
 
     # facts: fresh ones, plus cached ones for unchanged files (read only when something changed)
+    inputs = _project_inputs(settings, project_root)
     fingerprint = hashlib.blake2b(
-        repr(sorted((d, e[2], e[3]) for d, e in entries.items())).encode(), digest_size=16
+        repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
+        digest_size=16,
     ).hexdigest()
-    project_cached = index.get("project") if isinstance(index, dict) else None
     project_findings: dict[str, list[Any]]
     facts_store: dict[str, Any] = {}
-    if (
-        isinstance(project_cached, (list, tuple))
-        and len(project_cached) == 2
-        and project_cached[0] == fingerprint
-        and not fresh
-    ):
+    missing: list[SourceFile] = []
+    if project_cached is not None and project_cached[0] == fingerprint and not fresh:
         project_findings = project_cached[1]
     else:
         cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
         if not isinstance(cached_facts, dict):
             cached_facts = {}
         all_facts: dict[str, FileFacts] = {}
-        missing: list[SourceFile] = []
         for sf in files:
             e = entries.get(sf.display)
             if e is None:
@@ -257,21 +329,26 @@ def check(
                 raw = fresh[sf.display]["facts"]
             else:
                 stored = cached_facts.get(sf.display)
-                raw = stored[1] if isinstance(stored, (list, tuple)) and len(stored) == 2 \
-                    and stored[0] == e[2] else None
-                if raw is None and e[2]:
+                if (isinstance(stored, (list, tuple)) and len(stored) == 2
+                        and stored[0] == e[2]):
+                    raw = stored[1]  # None for a file that has no facts (it did not parse)
+                elif e[2]:
                     missing.append(sf)
                     continue
+                else:
+                    raw = None
             facts_store[sf.display] = [e[2], raw]
             if raw is not None:
                 try:
                     all_facts[sf.display] = FileFacts.from_raw(raw)
-                except (KeyError, TypeError, ValueError):
+                except Exception:  # facts of another shape: analyse the file again
                     missing.append(sf)
         if missing:  # the facts file was lost or damaged: re-analyse those files
-            for display, mtime, size, digest, result, _ in _run_analysis(
+            for display, mtime, size, digest, result, read_ns in _run_analysis(
                 missing, settings, jobs, verbose, warnings
             ):
+                if read_ns and read_ns - mtime < _RACY_NS:
+                    mtime = 0
                 sf2 = by_display[display]
                 entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
                                     result["findings"], result["suppress"]]
@@ -279,12 +356,13 @@ def check(
                 if result["facts"] is not None:
                     all_facts[display] = FileFacts.from_raw(result["facts"])
             fingerprint = hashlib.blake2b(
-                repr(sorted((d, e[2], e[3]) for d, e in entries.items())).encode(),
+                repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
                 digest_size=16).hexdigest()
-        project_findings = _run_project_rules(all_facts, settings, verbose)
+        project_findings = _run_project_rules(all_facts, settings, verbose, str(project_root))
         cache.write("facts", facts_store)
 
-    if use_cache and (todo or project_cached is None or project_cached[0] != fingerprint):
+    if use_cache and (todo or missing or refreshed or project_cached is None
+                      or project_cached[0] != fingerprint):
         cache.write("index", {"files": entries, "project": [fingerprint, project_findings]})
     warnings.extend(cache.warnings)
 
@@ -316,19 +394,69 @@ def check(
         files_checked=len(files),
         root=project_root,
         warnings=warnings,
-        analysed=len(todo),
+        analysed=len(todo) + len(missing),
         seconds=time.perf_counter() - started,
     )
 
 
+def _load_index(index: Any) -> tuple[dict[str, Any], tuple[str, dict[str, list[Any]]] | None]:
+    """The per-file entries and the project findings of a cache index, checked for shape.
+
+    The digest already rules out damage; this rules out a cache of another shape under the same
+    key (a development build), so that a cache can never make `check` raise. Anything that does
+    not fit is dropped and recomputed."""
+    if not isinstance(index, dict):
+        return {}, None
+    files = index.get("files")
+    project = index.get("project")
+    project_ok: tuple[str, dict[str, list[Any]]] | None = None
+    if (
+        isinstance(project, (list, tuple))
+        and len(project) == 2
+        and isinstance(project[0], str)
+        and isinstance(project[1], dict)
+        and all(
+            isinstance(k, str) and isinstance(v, list) and all(_raw_finding_ok(f) for f in v)
+            and not any(f[4] == "SW001" for f in v)  # internal errors are always recomputed
+            for k, v in project[1].items()
+        )
+    ):
+        project_ok = (project[0], project[1])
+    return (files if isinstance(files, dict) else {}), project_ok
+
+
+def _raw_finding_ok(raw: Any) -> bool:
+    return (
+        isinstance(raw, (list, tuple))
+        and len(raw) == 9
+        and all(type(v) is int for v in raw[:4])
+        and all(isinstance(v, str) for v in raw[4:8])
+        and raw[6] in _SEVERITIES
+        and isinstance(raw[8], (list, tuple))
+        and all(
+            isinstance(fr, (list, tuple)) and len(fr) == 3 and isinstance(fr[0], str)
+            and type(fr[1]) is int and isinstance(fr[2], str)
+            for fr in raw[8]
+        )
+    )
+
+
 def _entry_valid(entry: Any, sf: SourceFile) -> bool:
+    """A cached entry can stand in for analysing `sf` again (its content is checked after)."""
     return (
         isinstance(entry, list)
         and len(entry) == 7
+        and type(entry[0]) is int
+        and type(entry[1]) is int
+        and isinstance(entry[2], str)
+        and entry[2] != ""
         and entry[3] == sf.module
         and entry[4] == sf.is_package
         and isinstance(entry[5], list)
+        and all(_raw_finding_ok(f) and f[4] != "SW001" for f in entry[5])
         and isinstance(entry[6], dict)
+        and all(isinstance(k, str) and isinstance(v, list)
+                and all(isinstance(c, str) for c in v) for k, v in entry[6].items())
     )
 
 
@@ -340,21 +468,42 @@ def _digest_file(path: str) -> str | None:
         return None
 
 
+# Files besides the analysed code that project rules read: the pytest configuration (TST900).
+# Their contents are part of the project fingerprint, so editing one re-runs the project rules.
+_PROJECT_INPUT_FILES = ("pyproject.toml", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg")
+
+
+def _project_inputs(settings: Settings, root: Path) -> str:
+    """What project findings depend on besides the files' facts: the contracts in the settings
+    (layers, features) and the root's config files."""
+    parts = [repr(settings.layers), repr(sorted(settings.features.items(), key=repr))]
+    for name in _PROJECT_INPUT_FILES:
+        digest = _digest_file(str(root / name))
+        parts.append(f"{name}:{digest or '-'}")
+    return "|".join(parts)
+
+
 def _run_project_rules(
-    facts: dict[str, FileFacts], settings: Settings, verbose: bool
+    facts: dict[str, FileFacts], settings: Settings, verbose: bool, root: str = ""
 ) -> dict[str, list[Any]]:
-    project = Project.link(facts, settings)
+    first = min(facts) if facts else ""  # where a project-wide internal error is reported
+
+    def internal(what: str, exc: Exception) -> list[Any]:
+        msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report "
+               "it (`--verbose` adds the traceback)")
+        if verbose:
+            msg += "\n" + "".join(traceback.format_exception(exc))
+        return [1, 1, 1, 1, "SW001", msg, "error", "", ()]
+
+    try:
+        project = Project.link(facts, settings, root=root)
+    except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
+        return {first: [internal("internal error in stackwise while linking the project", exc)]}
     reporter = ProjectReporter()
     for rule_cls in project_rules():
         try:
             rule_cls().check_project(project, reporter)
         except Exception as exc:  # a rule bug must not stop the run
-            import traceback
-
-            msg = f"internal error in rule {rule_cls.code}: {type(exc).__name__}: {exc}"
-            if verbose:
-                msg += "\n" + "".join(traceback.format_exception(exc))
-            first = sorted(facts)[0] if facts else ""
-            reporter.findings.setdefault(first, []).append(
-                (1, 1, 1, 1, "SW001", msg, "error", "", ()))
+            reporter.findings.setdefault(first, []).append(tuple(internal(
+                f"internal error in rule {rule_cls.code} (a project-wide rule)", exc)))
     return {k: [list(f) for f in v] for k, v in reporter.findings.items()}

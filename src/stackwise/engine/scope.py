@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,7 +27,15 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SCOPE_NODE_SET = frozenset(_SCOPE_NODES)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Every node class `Resolver._collect` looks at; anything else binds nothing.
+_BINDERS = frozenset({
+    ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+    ast.ClassDef, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With,
+    ast.AsyncWith, ast.ExceptHandler, ast.NamedExpr, ast.comprehension, ast.MatchAs,
+    ast.MatchStar, ast.MatchMapping, ast.Delete,
+})
 # Statements that bind a name and nothing else, so a binding made by one of them, directly in a
 # scope's body, holds from the next statement on (see `Binding.steps`).
 _STRAIGHT = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.ImportFrom,
@@ -94,28 +103,109 @@ def import_target(node: ast.ImportFrom, module: str, is_package: bool) -> str:
 def iter_scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """Every node in a scope's body that belongs to that scope (nested scopes not entered).
 
-    Iterative on purpose: analysed code may nest deeper than Python's recursion limit.
+    Iterative on purpose: analysed code may nest deeper than Python's recursion limit. The
+    context and operator singletons (`Load`, `Add`, ...) are not yielded: they bind nothing.
     """
     stack: list[ast.AST] = list(reversed(body))
+    pop = stack.pop
+    push = stack.append
+    extend = stack.extend
+    fields_of = CHILD_FIELDS
+    scope_nodes = _SCOPE_NODE_SET
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        if isinstance(node, _SCOPE_NODES):
+        cls = node.__class__
+        if cls in scope_nodes:
             # the name, decorators, defaults and bases belong to this scope, the body does not
-            if isinstance(node, ast.Lambda):
-                stack.extend(node.args.defaults)
-                stack.extend(d for d in node.args.kw_defaults if d is not None)
+            if cls is ast.Lambda:
+                lam: ast.Lambda = node  # type: ignore[assignment]
+                extend(lam.args.defaults)
+                extend(d for d in lam.args.kw_defaults if d is not None)
                 continue
-            stack.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                stack.extend(node.bases)
-                stack.extend(k.value for k in node.keywords)
+            extend(node.decorator_list)  # type: ignore[attr-defined]
+            if cls is ast.ClassDef:
+                extend(node.bases)  # type: ignore[attr-defined]
+                extend(k.value for k in node.keywords)  # type: ignore[attr-defined]
             else:
-                stack.extend(node.args.defaults)
-                stack.extend(d for d in node.args.kw_defaults if d is not None)
+                args: ast.arguments = node.args  # type: ignore[attr-defined]
+                extend(args.defaults)
+                extend(d for d in args.kw_defaults if d is not None)
             continue
-        for child in ast.iter_child_nodes(node):
-            stack.append(child)
+        for name, kind in fields_of[cls]:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if kind is ONE:
+                push(value)
+            elif kind is MANY:
+                extend(value)
+            else:
+                extend(v for v in value if isinstance(v, ast.AST))
+
+
+# -- fast iteration over child nodes ----------------------------------------------------------
+#
+# `ast.iter_child_nodes` looks at every field of every node and yields the `Load`/`Store`/`Add`
+# singletons too. The engine walks every node of every file, so it uses a table instead: for each
+# node class, the fields that can hold nodes, read once from the class's ASDL signature (its
+# docstring, e.g. "Attribute(expr value, identifier attr, expr_context ctx)").
+
+ONE = "one"  # a node or None
+MANY = "many"  # a list of nodes
+CHECKED = "checked"  # a list that may hold None (Dict.keys, kw_defaults) or anything else
+
+_LEAF_TYPES = frozenset({"identifier", "string", "int", "constant", "object", "bytes"})
+SINGLETON_TYPES = frozenset({"expr_context", "operator", "boolop", "unaryop", "cmpop"})
+_MAY_HOLD_NONE = frozenset({("Dict", "keys"), ("arguments", "kw_defaults")})
+_FIELD = re.compile(r"\s*(\w+)([*?]?)\s+(\w+)\s*")
+
+
+def child_fields(cls: type, singletons: bool = False) -> tuple[tuple[str, str], ...]:
+    """(field, ONE | MANY | CHECKED) for each field of `cls` that can hold child nodes, in
+    `_fields` order; the context/operator singleton fields only when `singletons` is true."""
+    fields: tuple[str, ...] = getattr(cls, "_fields", ())
+    if not fields:
+        return ()
+    doc = (cls.__doc__ or "").strip().splitlines()
+    head = f"{cls.__name__}("
+    if not doc or not doc[0].startswith(head) or not doc[0].endswith(")"):
+        return tuple((f, CHECKED) for f in fields)
+    parsed: list[tuple[str, str, str]] = []
+    for item in doc[0][len(head):-1].split(","):
+        m = _FIELD.fullmatch(item)
+        if m is None:
+            return tuple((f, CHECKED) for f in fields)
+        parsed.append((m.group(1), m.group(2), m.group(3)))
+    if tuple(p[2] for p in parsed) != fields:
+        return tuple((f, CHECKED) for f in fields)
+    out: list[tuple[str, str]] = []
+    for type_name, quantifier, name in parsed:
+        if type_name in _LEAF_TYPES or (type_name in SINGLETON_TYPES and not singletons):
+            continue
+        if quantifier == "*":
+            many = (cls.__name__, name) not in _MAY_HOLD_NONE
+            out.append((name, MANY if many else CHECKED))
+        else:
+            out.append((name, ONE))
+    return tuple(out)
+
+
+class _ChildFields(dict[type, tuple[tuple[str, str], ...]]):
+    """`child_fields` per class, computed on first use."""
+
+    def __init__(self, singletons: bool) -> None:
+        super().__init__()
+        self.singletons = singletons
+
+    def __missing__(self, cls: type) -> tuple[tuple[str, str], ...]:
+        spec = child_fields(cls, self.singletons)
+        self[cls] = spec
+        return spec
+
+
+CHILD_FIELDS = _ChildFields(singletons=False)
+CHILD_FIELDS_WITH_SINGLETONS = _ChildFields(singletons=True)
 
 
 class Resolver:
@@ -185,7 +275,10 @@ class Resolver:
                 return
             out[name] = binding
 
+        binders = _BINDERS
         for sub in iter_scope_statements(body):
+            if sub.__class__ not in binders:
+                continue
             current[:] = [sub]
             if isinstance(sub, ast.Global | ast.Nonlocal):
                 declared_global.update(sub.names)
