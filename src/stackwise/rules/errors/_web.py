@@ -148,6 +148,22 @@ def service_layer(module: str, is_package: bool = False) -> str | None:
     return None
 
 
+def raised_class(node: ast.Raise, ctx: FileContext) -> str | None:
+    """Qualified name of the exception class a `raise` builds (`raise X(...)` or `raise X`);
+    None when it re-raises an object it was given (`raise error`) or the class is unknown."""
+    exc = node.exc
+    if exc is None:
+        return None
+    cls = exc.func if isinstance(exc, ast.Call) else exc
+    if not isinstance(cls, ast.Name | ast.Attribute):
+        return None
+    assert ctx.scope is not None
+    binding = ctx.resolver.lookup(cls.id, ctx.scope) if isinstance(cls, ast.Name) else None
+    if binding is not None and binding.kind not in ("import", "class"):
+        return None
+    return ctx.qualname(cls)
+
+
 def layer_of(ctx: FileContext) -> str | None:
     """`service_layer` for the file being checked."""
     return service_layer(module_path(ctx), ctx.is_package)

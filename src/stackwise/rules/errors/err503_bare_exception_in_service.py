@@ -8,7 +8,7 @@ from typing import ClassVar
 from stackwise.engine.context import FileContext
 from stackwise.findings import Severity
 from stackwise.rules._api import Rule
-from stackwise.rules.errors._web import layer_of
+from stackwise.rules.errors._web import layer_of, raised_class
 
 _BARE = frozenset({"builtins.Exception", "builtins.BaseException"})
 
@@ -65,17 +65,7 @@ class BareExceptionInService(Rule):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Raise)
-        exc = node.exc
-        if exc is None:
-            return
-        cls = exc.func if isinstance(exc, ast.Call) else exc
-        if not isinstance(cls, ast.Name | ast.Attribute):
-            return
-        assert ctx.scope is not None
-        binding = ctx.resolver.lookup(cls.id, ctx.scope) if isinstance(cls, ast.Name) else None
-        if binding is not None and binding.kind not in ("import", "class"):
-            return  # `raise error` re-raises an object it was given, it does not make one
-        target = ctx.qualname(cls)
+        target = raised_class(node, ctx)  # None for `raise error` (re-raising an object)
         if target not in _BARE:
             return
         layer = layer_of(ctx)
