@@ -10,6 +10,7 @@ None, so the rules built on it stay silent rather than guess.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -772,6 +773,14 @@ def is_test_or_migration(path: str) -> bool:
 
 
 _GRAPHS: dict[int, Graph] = {}
+
+
+def checked_functions(graph: Graph) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(qualified name, path, facts) of every function outside tests and migrations, sorted."""
+    for fq in sorted(graph.functions):
+        path, fact = graph.functions[fq]
+        if not is_test_or_migration(path):
+            yield fq, path, fact
 
 
 def graph_for(project: Project) -> Graph:

@@ -13,6 +13,7 @@ from stackwise.rules.django._models import (
     Graph,
     PathIssue,
     Resolved,
+    checked_functions,
     graph_for,
     is_test_or_migration,
     short,
@@ -106,10 +107,7 @@ class NPlusOneQuery(ProjectRule):
         graph = graph_for(project)
         if not graph.models:
             return
-        for fq in sorted(graph.functions):
-            path, fact = graph.functions[fq]
-            if is_test_or_migration(path):
-                continue
+        for fq, path, fact in checked_functions(graph):
             for loop in fact.get("loops", ()):
                 self._loop(graph, report, path, fq, loop)
         for admin, model in sorted(self._admins(graph).items()):
@@ -137,10 +135,7 @@ class NPlusOneQuery(ProjectRule):
                 continue
             self._serialized(graph, report, ser_q, resolved, path, fact["line"], q,
                              f"the `{q.rsplit('.', 1)[-1]}` list")
-        for fq in sorted(graph.functions):
-            path, ffact = graph.functions[fq]
-            if is_test_or_migration(path):
-                continue
+        for fq, path, ffact in checked_functions(graph):
             for ser, desc, where_at in ffact.get("serialized", ()):
                 ser_q = graph.resolve_class(ser, path)
                 resolved = graph.resolve(desc, path, fq)

@@ -9,8 +9,8 @@ from stackwise.findings import Frame, Severity
 from stackwise.rules._api import ProjectRule
 from stackwise.rules.django._models import (
     Graph,
+    checked_functions,
     graph_for,
-    is_test_or_migration,
     short,
     shown_chain,
     walk_path,
@@ -78,10 +78,7 @@ class QueryInLoop(ProjectRule):
         graph = graph_for(project)
         if not graph.models:
             return
-        for fq in sorted(graph.functions):
-            path, fact = graph.functions[fq]
-            if is_test_or_migration(path):
-                continue
+        for fq, path, fact in checked_functions(graph):
             for item in fact.get("in_loop", ()):
                 self._manager_query(graph, report, path, fq, item)
             for loop in fact.get("loops", ()):

@@ -10,6 +10,7 @@ from stackwise.findings import Frame, Severity
 from stackwise.rules._api import ProjectRule
 from stackwise.rules.django._models import (
     Graph,
+    checked_functions,
     graph_for,
     is_test_or_migration,
     short,
@@ -104,10 +105,7 @@ class SyncOrmInAsync(ProjectRule):
             return
         # sync functions that use the ORM: qualname -> (path, line, description)
         blocking: dict[str, tuple[str, int, str]] = {}
-        for fq in sorted(graph.functions):
-            path, fact = graph.functions[fq]
-            if is_test_or_migration(path):
-                continue
+        for fq, path, fact in checked_functions(graph):
             for entry in fact.get("orm", ()):
                 found = describe(graph, entry)
                 if found is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.django._models import graph_for, is_test_or_migration
+from stackwise.rules.django._models import checked_functions, graph_for
 
 
 class LenOrBoolOfQueryset(ProjectRule):
@@ -51,9 +51,8 @@ class LenOrBoolOfQueryset(ProjectRule):
         graph = graph_for(project)
         if not graph.models:
             return
-        for fq in sorted(graph.functions):
-            path, fact = graph.functions[fq]
-            if is_test_or_migration(path) or fact["async"]:
+        for fq, path, fact in checked_functions(graph):
+            if fact["async"]:
                 continue  # in async code DJA302 reports the same line
             for test in fact.get("tests", ()):
                 if test["other_uses"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.django._models import graph_for, is_test_or_migration
+from stackwise.rules.django._models import checked_functions, graph_for
 
 _MIN_COLUMNS = 5  # below this, loading whole rows costs little
 
@@ -47,10 +47,7 @@ class FewColumnsUsed(ProjectRule):
         graph = graph_for(project)
         if not graph.models:
             return
-        for fq in sorted(graph.functions):
-            path, fact = graph.functions[fq]
-            if is_test_or_migration(path):
-                continue
+        for fq, path, fact in checked_functions(graph):
             for loop in fact.get("loops", ()):
                 if fact["async"] and loop["kind"] in ("for", "comp"):
                     continue  # DJA302 reports the sync iteration itself
