@@ -8,11 +8,13 @@ constructors (`Report()` runs `Report.__init__`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from stackwise.config import Settings
+from stackwise.engine.cache import content_digest
 from stackwise.engine.context import RawFinding
 from stackwise.engine.facts import CallFact, ClassFact, FileFacts, FunctionFact
 from stackwise.findings import Frame, Severity
@@ -34,6 +36,10 @@ class Project:
     _resolved: dict[str, str | None] = field(default_factory=dict)
     _active: set[str] = field(default_factory=set)  # names being resolved (cycle guard)
     _mro: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inputs: dict[str, str | None] = field(default_factory=dict)
+    """Files besides the analysed code that project rules read (`read_text`): path -> content
+    digest, or None for a path looked for and not found. The runner re-checks them on a warm
+    run, so a cached project result is reused only while none of them changed or appeared."""
 
     @classmethod
     def link(
@@ -158,6 +164,28 @@ class Project:
             return self.find_method(resolved, "__init__")
         return resolved
 
+    # -- other files ----------------------------------------------------------------------------
+
+    def read_text(self, rel_path: str) -> str | None:
+        """The UTF-8 text of a file of the project that is not Python (a template), or None.
+
+        `rel_path` is POSIX and relative to the project root; paths that leave the root, files
+        that are absent, unreadable, not UTF-8 or over `max-file-size` give None. Every path
+        asked for is recorded in `inputs` with its digest (None when there was nothing to read),
+        so that a change to it, or its appearance, re-runs the project rules on a warm run.
+        """
+        data = read_input(self.root, rel_path, self._max_size())
+        self.inputs[rel_path] = None if data is None else content_digest(data)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def _max_size(self) -> int:
+        return (self.settings or Settings()).max_file_size
+
     # -- views ---------------------------------------------------------------------------------
 
     def iter_functions(self) -> Iterator[tuple[str, FunctionFact]]:
@@ -213,3 +241,26 @@ class ProjectReporter:
             line, column, end_line or line, end_column or column, code, message, str(sev),
             function, tuple((f.path, f.line, f.function) for f in chain),
         ))
+
+
+def read_input(root: str, rel_path: str, limit: int) -> bytes | None:
+    """The bytes of `root/rel_path`, or None when absent, outside the root, not a regular file,
+    unreadable or over `limit` bytes."""
+    if not root or not rel_path or rel_path.startswith("/") or "\0" in rel_path:
+        return None
+    parts = rel_path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    full = os.path.join(root, *parts)
+    try:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(full)
+        if os.path.commonpath([real_root, real]) != real_root or not os.path.isfile(real):
+            return None
+        if os.path.getsize(real) > limit:
+            return None
+        with open(real, "rb") as fh:
+            data = fh.read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= limit else None

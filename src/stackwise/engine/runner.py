@@ -23,12 +23,12 @@ from stackwise.engine.cache import Cache, content_digest
 from stackwise.engine.discover import Discovery, SourceFile
 from stackwise.engine.extract import FileResult, analyse_source
 from stackwise.engine.facts import FileFacts
-from stackwise.engine.project import Project, ProjectReporter
+from stackwise.engine.project import Project, ProjectReporter, read_input
 from stackwise.findings import Finding, Frame, Severity
 from stackwise.rules.registry import all_rules, file_rules, project_rules
 
 _RACY_NS = 2_000_000_000  # a file changed this close to its read is re-hashed next time
-_CACHE_FORMAT = 2  # bump when the shape of what the cache stores changes
+_CACHE_FORMAT = 3  # bump when the shape of what the cache stores changes
 _SEVERITIES = frozenset(str(s) for s in Severity)
 _PARALLEL_MIN = 24  # below this many files to analyse, one process is faster
 
@@ -312,10 +312,12 @@ def check(
         digest_size=16,
     ).hexdigest()
     project_findings: dict[str, list[Any]]
+    project_inputs: dict[str, str | None] = {}
     facts_store: dict[str, Any] = {}
     missing: list[SourceFile] = []
-    if project_cached is not None and project_cached[0] == fingerprint and not fresh:
-        project_findings = project_cached[1]
+    if (project_cached is not None and project_cached[0] == fingerprint and not fresh
+            and _inputs_unchanged(str(project_root), project_cached[2], settings.max_file_size)):
+        project_findings, project_inputs = project_cached[1], project_cached[2]
     else:
         cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
         if not isinstance(cached_facts, dict):
@@ -358,33 +360,38 @@ def check(
             fingerprint = hashlib.blake2b(
                 repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
                 digest_size=16).hexdigest()
-        project_findings = _run_project_rules(all_facts, settings, verbose, str(project_root))
+        project_findings, project_inputs = _run_project_rules(
+            all_facts, settings, verbose, str(project_root))
         cache.write("facts", facts_store)
 
     if use_cache and (todo or missing or refreshed or project_cached is None
-                      or project_cached[0] != fingerprint):
-        cache.write("index", {"files": entries, "project": [fingerprint, project_findings]})
+                      or project_cached[0] != fingerprint or project_cached[2] != project_inputs):
+        cache.write("index", {"files": entries,
+                              "project": [fingerprint, project_findings, project_inputs]})
     warnings.extend(cache.warnings)
 
     per_file_ignores = settings.per_file_ignores
     findings: list[Finding] = []
-    for sf in files:
-        e = entries.get(sf.display)
-        if e is None:
+    # project rules may report on files that are not Python (templates): no inline suppression
+    others = sorted(p for p in project_findings if p not in by_display)
+    sources = [(sf.display, entries.get(sf.display)) for sf in files]
+    for display, e in [*sources, *((p, None) for p in others)]:
+        if e is None and display in by_display:
             continue
-        suppress: dict[str, list[str]] = e[6]
-        raw_findings = list(e[5]) + list(project_findings.get(sf.display, []))
+        suppress: dict[str, list[str]] = e[6] if e is not None else {}
+        raw_findings = (list(e[5]) if e is not None else []) + list(
+            project_findings.get(display, []))
         for raw in raw_findings:
             line, col, end_line, end_col, code, message, sev, function, chain = raw
             if not _selected(code, sel, ign):
                 continue
-            if per_file_ignores and _per_file_ignored(sf.display, code, per_file_ignores):
+            if per_file_ignores and _per_file_ignored(display, code, per_file_ignores):
                 continue
             codes = suppress.get(str(line))
             if codes is not None and (not codes or any(code.startswith(c) for c in codes)):
                 continue
             findings.append(Finding(
-                path=sf.display, line=line, column=col, code=code, message=message,
+                path=display, line=line, column=col, code=code, message=message,
                 end_line=end_line, end_column=end_col, severity=Severity(sev),
                 chain=tuple(Frame(p, ln, fn) for p, ln, fn in chain), function=function,
             ))
@@ -399,7 +406,10 @@ def check(
     )
 
 
-def _load_index(index: Any) -> tuple[dict[str, Any], tuple[str, dict[str, list[Any]]] | None]:
+_ProjectCache = tuple[str, dict[str, list[Any]], dict[str, str | None]]
+
+
+def _load_index(index: Any) -> tuple[dict[str, Any], _ProjectCache | None]:
     """The per-file entries and the project findings of a cache index, checked for shape.
 
     The digest already rules out damage; this rules out a cache of another shape under the same
@@ -409,11 +419,14 @@ def _load_index(index: Any) -> tuple[dict[str, Any], tuple[str, dict[str, list[A
         return {}, None
     files = index.get("files")
     project = index.get("project")
-    project_ok: tuple[str, dict[str, list[Any]]] | None = None
+    project_ok: _ProjectCache | None = None
     if (
         isinstance(project, (list, tuple))
-        and len(project) == 2
+        and len(project) == 3
         and isinstance(project[0], str)
+        and isinstance(project[2], dict)
+        and all(isinstance(k, str) and (v is None or isinstance(v, str))
+                for k, v in project[2].items())
         and isinstance(project[1], dict)
         and all(
             isinstance(k, str) and isinstance(v, list) and all(_raw_finding_ok(f) for f in v)
@@ -421,7 +434,7 @@ def _load_index(index: Any) -> tuple[dict[str, Any], tuple[str, dict[str, list[A
             for k, v in project[1].items()
         )
     ):
-        project_ok = (project[0], project[1])
+        project_ok = (project[0], project[1], project[2])
     return (files if isinstance(files, dict) else {}), project_ok
 
 
@@ -483,9 +496,19 @@ def _project_inputs(settings: Settings, root: Path) -> str:
     return "|".join(parts)
 
 
+def _inputs_unchanged(root: str, inputs: dict[str, str | None], limit: int) -> bool:
+    """Every non-Python file the project rules read last time still has the same content (and
+    every one they looked for in vain is still absent)."""
+    for rel, digest in inputs.items():
+        data = read_input(root, rel, limit)
+        if (None if data is None else content_digest(data)) != digest:
+            return False
+    return True
+
+
 def _run_project_rules(
     facts: dict[str, FileFacts], settings: Settings, verbose: bool, root: str = ""
-) -> dict[str, list[Any]]:
+) -> tuple[dict[str, list[Any]], dict[str, str | None]]:
     first = min(facts) if facts else ""  # where a project-wide internal error is reported
 
     def internal(what: str, exc: Exception) -> list[Any]:
@@ -498,7 +521,7 @@ def _run_project_rules(
     try:
         project = Project.link(facts, settings, root=root)
     except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
-        return {first: [internal("internal error in stackwise while linking the project", exc)]}
+        return {first: [internal("internal error in stackwise while linking the project", exc)]}, {}
     reporter = ProjectReporter()
     for rule_cls in project_rules():
         try:
@@ -506,4 +529,4 @@ def _run_project_rules(
         except Exception as exc:  # a rule bug must not stop the run
             reporter.findings.setdefault(first, []).append(tuple(internal(
                 f"internal error in rule {rule_cls.code} (a project-wide rule)", exc)))
-    return {k: [list(f) for f in v] for k, v in reporter.findings.items()}
+    return {k: [list(f) for f in v] for k, v in reporter.findings.items()}, dict(project.inputs)
