@@ -14,14 +14,17 @@ from collections.abc import Sequence
 
 from stackwise._version import __version__
 
-# Sub-command modules, in the order `--help` lists them. Each has `register(subparsers)`.
-_COMMANDS = (
-    "stackwise.engine.cli",
-    "stackwise.rules.cli",
-    "stackwise.advise.cli",
-    "stackwise.scaffold.cli",
-    "stackwise.structure.cli",
-    "stackwise.mcp_server.cli",
+# Sub-command modules, in the order `--help` lists them, with the sub-commands each registers
+# through its `register(subparsers)`. Only the module of the sub-command being run is imported
+# (a `check` on every commit must not pay for the scaffolder's templates or the advisor's
+# knowledge); `--help` and unknown commands import them all.
+_COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("stackwise.engine.cli", ("check",)),
+    ("stackwise.rules.cli", ("rule",)),
+    ("stackwise.advise.cli", ("advise",)),
+    ("stackwise.scaffold.cli", ("new",)),
+    ("stackwise.structure.cli", ("types", "layout")),
+    ("stackwise.mcp_server.cli", ("mcp",)),
 )
 
 EXIT_OK = 0
@@ -29,14 +32,16 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `command`, only that sub-command's module is loaded."""
+    wanted = [m for m, names in _COMMANDS if command in names] or [m for m, _ in _COMMANDS]
     parser = argparse.ArgumentParser(
         prog="stackwise",
         description="Decide, check and scaffold Python backend architecture.",
     )
     parser.add_argument("--version", action="version", version=f"stackwise {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMANDS:
+    for name in wanted:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -48,8 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = arguments[0] if arguments and not arguments[0].startswith("-") else None
+    parser = build_parser(command)
+    args = parser.parse_args(arguments)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

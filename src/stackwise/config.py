@@ -7,7 +7,6 @@ ever evaluated as code.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import tomllib
@@ -25,6 +24,13 @@ DEFAULT_EXCLUDE = (
 class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
+
+
+def _close_matches(word: str, choices: list[str]) -> list[str]:
+    """The nearest known spelling, for a "did you mean" (difflib is imported only on error)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=1)
 
 @dataclass(frozen=True)
 class Settings:
@@ -136,7 +142,7 @@ def settings_from_table(
     where = f"{source}: [tool.stackwise]" if source else "[tool.stackwise]"
     for key, value in table.items():
         if key not in _KEYS:
-            close = difflib.get_close_matches(key, list(_KEYS), n=1)
+            close = _close_matches(key, list(_KEYS))
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{where}: unknown key '{key}'{hint}")
         attr, kind = _KEYS[key]
@@ -190,7 +196,7 @@ def _convert(where: str, key: str, kind: str, value: Any, codes: set[str] | None
 
 
 def _unknown(where: str, key: str, known: tuple[str, ...]) -> ConfigError:
-    close = difflib.get_close_matches(key, list(known), n=1)
+    close = _close_matches(key, list(known))
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return ConfigError(f"{where}: unknown key '{key}'{hint}; expected {', '.join(known)}")
 
@@ -250,7 +256,7 @@ def check_codes(values: list[str] | tuple[str, ...], codes: set[str] | None, whe
         if v == "ALL":
             continue
         if not any(c.startswith(v) for c in codes):
-            close = difflib.get_close_matches(v, sorted(codes), n=1)
+            close = _close_matches(v, sorted(codes))
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{where}: '{v}' matches no rule code{hint}")
 

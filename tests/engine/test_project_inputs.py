@@ -10,6 +10,7 @@ from stackwise.config import Settings
 from stackwise.engine import runner
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.rules._api import ProjectRule
+from stackwise.rules.registry import PROJECT, manifest, ref
 
 
 class TemplateRule(ProjectRule):
@@ -31,7 +32,8 @@ class TemplateRule(ProjectRule):
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(runner, "project_rules", lambda: (TemplateRule,))
+    refs = (*(r for r in manifest() if r.code != "DJA300"), ref(TemplateRule, PROJECT))
+    monkeypatch.setattr(runner, "_manifest", lambda store: refs)
     (tmp_path / "app" / "templates").mkdir(parents=True)
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "views.py").write_text("def view():\n    return 1\n")
@@ -45,7 +47,7 @@ def _run(root: Path, **kw: object) -> runner.CheckResult:
 
 
 def _found(result: runner.CheckResult) -> list[tuple[str, int, str]]:
-    return [(f.path, f.line, f.code) for f in result.findings]
+    return [(f.path, f.line, f.code) for f in result.findings if f.code == "DJA300"]
 
 
 def test_a_finding_on_a_template_is_reported_with_its_path(project: Path) -> None:

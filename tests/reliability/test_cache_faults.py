@@ -41,7 +41,7 @@ def _warm_cache(project: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "cache"
     first = _cached(project, folder)
     assert first.analysed == first.files_checked
-    assert set(_cache_files(folder)) == {"index", "facts"}
+    assert set(_cache_files(folder)) == {"index", "facts", "rules"}
     return folder
 
 
@@ -96,7 +96,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("which", ["index", "facts", "both"])
+@pytest.mark.parametrize("which", ["index", "facts", "rules", "all"])
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_damaged_cache_files(project: Path, tmp_path: Path, which: str, damage: str) -> None:
     expected = _baseline(project)
@@ -105,7 +105,7 @@ def test_damaged_cache_files(project: Path, tmp_path: Path, which: str, damage: 
         (project / "shop" / "util.py").read_text() + "\n\nX = 1\n")
     expected = _baseline(project)
     files = _cache_files(folder)
-    for kind in (["index", "facts"] if which == "both" else [which]):
+    for kind in (["index", "facts", "rules"] if which == "all" else [which]):
         DAMAGE[damage](files[kind])
     result = _cached(project, folder)
     assert keyed(result.findings) == expected
@@ -225,11 +225,22 @@ def test_cache_under_another_config(project: Path, tmp_path: Path) -> None:
 
 def test_only_filters_change_and_the_cache_is_still_used(project: Path, tmp_path: Path) -> None:
     folder = _warm_cache(project, tmp_path)
-    for settings in (Settings(select=("ASY101",)), Settings(ignore=("ASY100",)),
-                     Settings(per_file_ignores={"shop/gen/*": ("ASY",)})):
-        result = _cached(project, folder, settings=settings)
-        assert keyed(result.findings) == _baseline(project, settings)
-        assert result.analysed == 0
+    settings = Settings(per_file_ignores={"shop/gen/*": ("ASY",)})
+    result = _cached(project, folder, settings=settings)
+    assert keyed(result.findings) == _baseline(project, settings)
+    assert result.analysed == 0
+
+
+def test_each_selection_keeps_its_own_cache(project: Path, tmp_path: Path) -> None:
+    """Rules that are not selected do not run, so a selection has a cache of its own: the
+    first run with it analyses, the next is warm, and the full cache is still there."""
+    folder = _warm_cache(project, tmp_path)
+    for settings in (Settings(select=("ASY101",)), Settings(ignore=("ASY100",))):
+        first = _cached(project, folder, settings=settings)
+        again = _cached(project, folder, settings=settings)
+        assert keyed(first.findings) == keyed(again.findings) == _baseline(project, settings)
+        assert first.analysed > 0 and again.analysed == 0
+    assert _cached(project, folder).analysed == 0
 
 
 # -- a cache folder that cannot be written or goes away --------------------------------------------
@@ -340,8 +351,10 @@ def test_verbose_tracebacks_do_not_leak_through_the_cache(
         def visit(self, node: Any, ctx: Any) -> None:
             raise RuntimeError("boom")
 
-    real = runner.file_rules
-    monkeypatch.setattr(runner, "file_rules", lambda: (*real(), Broken))
+    from stackwise.rules.registry import FILE, manifest, ref
+
+    refs = (*manifest(), ref(Broken, FILE))
+    monkeypatch.setattr(runner, "_manifest", lambda store: refs)
     folder = tmp_path / "cache"
     quiet = _cached(project, folder)
     loud = _cached(project, folder, verbose=True)

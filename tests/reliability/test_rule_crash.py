@@ -15,6 +15,7 @@ from stackwise.engine import extract, runner
 from stackwise.engine.context import FileContext
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.rules._api import ProjectRule, Rule
+from stackwise.rules.registry import FILE, PROJECT, manifest, ref
 
 from .conftest import keyed, run_check, write_tree
 
@@ -97,10 +98,9 @@ class CrashProject(ProjectRule):
 
 @pytest.fixture
 def broken_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_file, real_project = runner.file_rules, runner.project_rules
     extra = (CrashOnPrint, CrashAtEnd, CrashInInit, CrashDeep, ReportsWell)
-    monkeypatch.setattr(runner, "file_rules", lambda: (*real_file(), *extra))
-    monkeypatch.setattr(runner, "project_rules", lambda: (*real_project(), CrashProject))
+    refs = (*manifest(), *(ref(r, FILE) for r in extra), ref(CrashProject, PROJECT))
+    monkeypatch.setattr(runner, "_manifest", lambda store: refs)
 
 
 def _sw001(findings: list[Any]) -> dict[str, list[str]]:
@@ -216,7 +216,9 @@ def test_worker_failure_falls_back_to_one_process(
     def no_pool(*args: Any, **kw: Any) -> Any:
         raise OSError(24, "Too many open files")
 
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", no_pool)
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
     result = run_check(root, jobs=2)
     assert keyed(result.findings) == expected
     assert any("parallel analysis failed" in w for w in result.warnings)

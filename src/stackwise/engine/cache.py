@@ -34,6 +34,14 @@ class Cache:
         self.warnings: list[str] = []
         self._warned: set[str] = set()
 
+    def sibling(self, key: str) -> Cache:
+        """The same folder under another key, sharing this one's warnings (one per kind and
+        run, however many cache files are affected)."""
+        other = Cache(self.folder, key)
+        other.warnings = self.warnings
+        other._warned = self._warned
+        return other
+
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self._warned:
             self._warned.add(kind)

@@ -417,7 +417,11 @@ def _analyse(
     ctx = FileContext(path, source, module, is_package, settings, facts)
     instances: list[Rule] = []
     broken: list[RawFinding] = []
+    text = source.text
     for rule_cls in rules:
+        words = rule_cls.requires_text
+        if words and not any(w in text for w in words):
+            continue  # nothing in this file the rule could report on
         try:
             instances.append(rule_cls())
         except Exception as exc:  # a rule bug must not stop the run

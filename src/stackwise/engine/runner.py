@@ -5,27 +5,29 @@ from __future__ import annotations
 import fnmatch
 import functools
 import hashlib
-import multiprocessing
 import os
 import stat
 import sys
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackwise._version import __version__
 from stackwise.config import Settings, check_codes, find_root, load_settings
 from stackwise.engine.cache import Cache, content_digest
 from stackwise.engine.discover import Discovery, SourceFile
-from stackwise.engine.extract import FileResult, analyse_source
-from stackwise.engine.facts import FileFacts
-from stackwise.engine.project import Project, ProjectReporter, read_input
+from stackwise.engine.inputs import read_input
 from stackwise.findings import Finding, Frame, Severity
-from stackwise.rules.registry import all_rules, file_rules, project_rules
+from stackwise.rules.registry import COLLECTOR, FILE, PROJECT, RuleRef
+
+if TYPE_CHECKING:  # imported when a file must be analysed or the project linked: a warm run
+    # that finds every result in its cache never loads the analysis code or the rules
+    from stackwise.engine.extract import FileResult
+    from stackwise.engine.facts import FileFacts
+    from stackwise.rules._api import ProjectRule, Rule
 
 _RACY_NS = 2_000_000_000  # a file changed this close to its read is re-hashed next time
 _CACHE_FORMAT = 3  # bump when the shape of what the cache stores changes
@@ -49,21 +51,24 @@ class CheckResult:
 
 _WORKER_SETTINGS: Settings | None = None
 _WORKER_VERBOSE = False
+_WORKER_RULES: tuple[type[Rule], ...] = ()
 
 
-def _init_worker(settings: Settings, verbose: bool) -> None:
-    global _WORKER_SETTINGS, _WORKER_VERBOSE
+def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...]) -> None:
+    global _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES
     _WORKER_SETTINGS = settings
     _WORKER_VERBOSE = verbose
+    _WORKER_RULES = rules
 
 
-def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool) -> tuple[Any, ...]:
+def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool,
+                 rules: tuple[type[Rule], ...]) -> tuple[Any, ...]:
     """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns).
 
     Never raises: a file that cannot be read is one `SW000`, a bug in stackwise on this file is
     one `SW001`, and the run goes on."""
     try:
-        return _read_and_analyse(sf, settings, verbose)
+        return _read_and_analyse(sf, settings, verbose, rules)
     except Exception as exc:
         msg = (f"internal error in stackwise while reading this file: {type(exc).__name__}: "
                f"{exc}; please report it (`--verbose` adds the traceback)")
@@ -84,7 +89,8 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEX
 ignore the flag."""
 
 
-def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool) -> tuple[Any, ...]:
+def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
+                      rules: tuple[type[Rule], ...]) -> tuple[Any, ...]:
     def unreadable(reason: str) -> tuple[Any, ...]:
         return _not_analysed(sf, "SW000", f"could not analyse: {reason}")
 
@@ -124,14 +130,15 @@ def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool) -> tupl
         os.close(fd)
     if len(data) > limit:
         return unreadable("the file grew past max-file-size while being read")
-    result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, file_rules(),
-                            verbose)
+    from stackwise.engine.extract import analyse_source
+
+    result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, rules, verbose)
     return (sf.display, st.st_mtime_ns, len(data), content_digest(data), result, read_ns)
 
 
 def _analyse_batch(batch: list[SourceFile]) -> list[tuple[Any, ...]]:
     assert _WORKER_SETTINGS is not None
-    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE) for sf in batch]
+    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES) for sf in batch]
 
 
 def _batches(items: list[SourceFile], jobs: int) -> list[list[SourceFile]]:
@@ -149,24 +156,29 @@ def _size(path: str) -> int:
 
 
 def _run_analysis(
-    todo: list[SourceFile], settings: Settings, jobs: int, verbose: bool, warnings: list[str]
+    todo: list[SourceFile], settings: Settings, jobs: int, verbose: bool, warnings: list[str],
+    rules: tuple[type[Rule], ...],
 ) -> list[tuple[Any, ...]]:
     if jobs <= 1 or len(todo) < _PARALLEL_MIN:
-        return [_analyse_one(sf, settings, verbose) for sf in todo]
+        return [_analyse_one(sf, settings, verbose, rules) for sf in todo]
+    import multiprocessing  # only a cold run needs them (and they take a while to import)
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     out: list[tuple[Any, ...]] = []
     done: set[str] = set()
     try:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(settings, verbose)) as pool:
+                                 initargs=(settings, verbose, rules)) as pool:
             for results in pool.map(_analyse_batch, _batches(todo, jobs)):
                 out.extend(results)
                 done.update(r[0] for r in results)
     except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
         warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing in one "
                         "process")
-        out.extend(_analyse_one(sf, settings, verbose) for sf in todo if sf.display not in done)
+        out.extend(_analyse_one(sf, settings, verbose, rules) for sf in todo
+                   if sf.display not in done)
     return out
 
 
@@ -196,17 +208,60 @@ def _per_file_ignored(path: str, code: str, table: dict[str, tuple[str, ...]]) -
     return False
 
 
-def _cache_key(settings: Settings) -> str:
+def _active(select: Sequence[str], ignore: Sequence[str], refs: Sequence[RuleRef]
+            ) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
+    """(per-file rules, project rules) a selection needs: the selected rules, and the fact
+    collectors of every family with a selected rule. What is not selected does not run."""
+    known = [r.code for r in refs if r.kind != COLLECTOR]
+    files: list[RuleRef] = []
+    for r in refs:
+        if r.kind == COLLECTOR:
+            if any(_selected(k, select, ignore) for k in known if k.startswith(r.code)):
+                files.append(r)
+        elif r.kind == FILE and _selected(r.code, select, ignore):
+            files.append(r)
+    projects = tuple(r for r in refs if r.kind == PROJECT and _selected(r.code, select, ignore))
+    return tuple(files), projects
+
+
+def _cache_key(settings: Settings, select: Sequence[str] | None = None,
+               ignore: Sequence[str] | None = None, refs: Sequence[RuleRef] | None = None) -> str:
+    """Per (stackwise code, Python, analysis settings, rules that run): a cache never holds
+    results of rules that did not run, nor misses results of rules that did. Without
+    `select`/`ignore`, the settings' own selection."""
+    sel = tuple(settings.select if select is None else select)
+    ign = tuple(settings.ignore if ignore is None else ignore)
+    if refs is None:
+        refs = _manifest(Cache(None, ""))
+    files, projects = _active(sel, ign, refs)
     impl = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+    names = ",".join(sorted(f"{r.module}.{r.qualname}" for r in (*files, *projects)))
     raw = (f"{__version__}|{_CACHE_FORMAT}|{_code_fingerprint()}|{impl}|"
-           f"{settings.analysis_fingerprint()}")
+           f"{settings.analysis_fingerprint()}|{names}")
     return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
 
-@functools.cache
-def _known_codes() -> frozenset[str]:
-    """Every rule code (building the rules' metadata takes a while: once per process)."""
-    return frozenset(all_rules())
+def _build_key() -> str:
+    """This build of stackwise on this Python."""
+    impl = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+    return hashlib.blake2b(f"{__version__}|{_code_fingerprint()}|{impl}".encode(),
+                           digest_size=8).hexdigest()
+
+
+def _manifest(store: Cache) -> tuple[RuleRef, ...]:
+    """Every rule by name: from the cache when this very build of stackwise wrote it there
+    (importing the ~50 rule modules costs more than a whole warm run), else discovered.
+    `store` is keyed by `_build_key()`."""
+    raw = store.read("rules")
+    if (isinstance(raw, list) and raw and all(
+            isinstance(r, list) and len(r) == 4 and all(type(x) is str for x in r)
+            and r[1] in (FILE, PROJECT, COLLECTOR) for r in raw)):
+        return tuple(RuleRef(*r) for r in raw)
+    from stackwise.rules.registry import manifest
+
+    refs = manifest()
+    store.write("rules", [r.to_raw() for r in refs])
+    return refs
 
 
 @functools.cache
@@ -247,11 +302,45 @@ def check(
 
     Raises `stackwise.config.ConfigError` for a bad configuration or an unknown rule code.
     """
+    args = (paths, settings, config, root, select, ignore, use_cache, cache_dir, jobs, verbose)
+    try:
+        return _check(*args, trust_index=True)
+    except _ForeignCache:
+        result = _check(*args, trust_index=False)
+        result.warnings.append("the cache held entries of another shape (written by another "
+                               "build of stackwise?); they were replaced")
+        return result
+
+
+class _ForeignCache(Exception):
+    """A cached entry turned out not to have the shape this build writes (checked lazily, when
+    it is used, so that a warm run does not inspect every entry first)."""
+
+
+def _check(
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings | None,
+    config: str | os.PathLike[str] | None,
+    root: str | os.PathLike[str] | None,
+    select: Sequence[str] | None,
+    ignore: Sequence[str] | None,
+    use_cache: bool,
+    cache_dir: str | os.PathLike[str] | None,
+    jobs: int | None,
+    verbose: bool,
+    *,
+    trust_index: bool,
+) -> CheckResult:
     started = time.perf_counter()
     path_list = [Path(p) for p in paths] or [Path(".")]
-    known = set(_known_codes())
     project_root = Path(root).resolve() if root is not None else find_root(
         path_list[0].resolve())
+    folder: Path | None = None
+    if use_cache:
+        folder = Path(cache_dir) if cache_dir else project_root / ".stackwise_cache"
+    base = Cache(folder, _build_key())
+    refs = _manifest(base)
+    known = {r.code for r in refs if r.kind != COLLECTOR}
     if settings is None:
         settings = load_settings(project_root, Path(config) if config else None, known)
     check_codes(list(select or ()), known, "--select")
@@ -264,11 +353,18 @@ def check(
     files = sorted(discovery.files(path_list), key=lambda sf: sf.display)  # any walk order
     warnings = list(discovery.warnings)
 
-    folder: Path | None = None
-    if use_cache:
-        folder = Path(cache_dir) if cache_dir else project_root / ".stackwise_cache"
-    cache = Cache(folder, _cache_key(settings))
-    cached_files, project_cached = _load_index(cache.read("index") if use_cache else None)
+    file_refs, wanted = _active(sel, ign, refs)
+    cache = base.sibling(_cache_key(settings, sel, ign, refs))
+    loaded: list[tuple[type[Rule], ...]] = []
+
+    def rules() -> tuple[type[Rule], ...]:  # imported only if some file must be analysed
+        if not loaded:
+            loaded.append(tuple(r.load() for r in file_refs))
+        return loaded[0]
+
+    cached_files, project_cached = _load_index(
+        cache.read("index") if use_cache and trust_index else None)
+    from_cache: set[str] = set()  # files whose entry (findings, suppressions) is the cached one
 
     entries: dict[str, list[Any]] = {}
     todo: list[SourceFile] = []
@@ -283,6 +379,7 @@ def check(
                 continue
             if entry[0] == st.st_mtime_ns and entry[1] == st.st_size and entry[0] > 0:
                 entries[sf.display] = entry
+                from_cache.add(sf.display)
                 continue
             digest = _digest_file(sf.fs_path)
             if digest is not None and digest == entry[2]:
@@ -290,13 +387,14 @@ def check(
                 refreshed = refreshed or mtime != entry[0]
                 entry = [mtime, st.st_size, *entry[2:]]
                 entries[sf.display] = entry
+                from_cache.add(sf.display)
                 continue
         todo.append(sf)
 
     by_display = {sf.display: sf for sf in files}
     fresh: dict[str, FileResult] = {}
     for display, mtime, size, digest, result, read_ns in _run_analysis(
-        todo, settings, jobs, verbose, warnings
+        todo, settings, jobs, verbose, warnings, rules() if todo else ()
     ):
         sf_module = by_display[display]
         if read_ns and read_ns - mtime < _RACY_NS:
@@ -313,15 +411,19 @@ def check(
     ).hexdigest()
     project_findings: dict[str, list[Any]]
     project_inputs: dict[str, str | None] = {}
+    project_from_cache = False
     facts_store: dict[str, Any] = {}
     missing: list[SourceFile] = []
     if (project_cached is not None and project_cached[0] == fingerprint and not fresh
             and _inputs_unchanged(str(project_root), project_cached[2], settings.max_file_size)):
         project_findings, project_inputs = project_cached[1], project_cached[2]
+        project_from_cache = True
     else:
         cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
         if not isinstance(cached_facts, dict):
             cached_facts = {}
+        from stackwise.engine.facts import FileFacts
+
         all_facts: dict[str, FileFacts] = {}
         for sf in files:
             e = entries.get(sf.display)
@@ -347,11 +449,12 @@ def check(
                     missing.append(sf)
         if missing:  # the facts file was lost or damaged: re-analyse those files
             for display, mtime, size, digest, result, read_ns in _run_analysis(
-                missing, settings, jobs, verbose, warnings
+                missing, settings, jobs, verbose, warnings, rules()
             ):
                 if read_ns and read_ns - mtime < _RACY_NS:
                     mtime = 0
                 sf2 = by_display[display]
+                from_cache.discard(display)
                 entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
                                     result["findings"], result["suppress"]]
                 facts_store[display] = [digest, result["facts"]]
@@ -361,13 +464,17 @@ def check(
                 repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
                 digest_size=16).hexdigest()
         project_findings, project_inputs = _run_project_rules(
-            all_facts, settings, verbose, str(project_root))
+            all_facts, settings, verbose, str(project_root), [r.load() for r in wanted])
         cache.write("facts", facts_store)
 
     if use_cache and (todo or missing or refreshed or project_cached is None
                       or project_cached[0] != fingerprint or project_cached[2] != project_inputs):
-        cache.write("index", {"files": entries,
-                              "project": [fingerprint, project_findings, project_inputs]})
+        # internal errors are never stored: those files (or the project rules) run again
+        stored = {d: e for d, e in entries.items() if not any(f[4] == "SW001" for f in e[5])}
+        project_part = None if any(f[4] == "SW001" for v in project_findings.values()
+                                   for f in v) else [fingerprint, project_findings,
+                                                     project_inputs]
+        cache.write("index", {"files": stored, "project": project_part})
     warnings.extend(cache.warnings)
 
     per_file_ignores = settings.per_file_ignores
@@ -379,15 +486,22 @@ def check(
         if e is None and display in by_display:
             continue
         suppress: dict[str, list[str]] = e[6] if e is not None else {}
-        raw_findings = (list(e[5]) if e is not None else []) + list(
-            project_findings.get(display, []))
-        for raw in raw_findings:
+        cached = display in from_cache
+        file_part = list(e[5]) if e is not None else []
+        raw_findings = file_part + list(project_findings.get(display, []))
+        for n, raw in enumerate(raw_findings):
+            if (cached if n < len(file_part) else project_from_cache) and not (
+                    _raw_finding_ok(raw) and raw[4] != "SW001"):
+                raise _ForeignCache
             line, col, end_line, end_col, code, message, sev, function, chain = raw
             if not _selected(code, sel, ign):
                 continue
             if per_file_ignores and _per_file_ignored(display, code, per_file_ignores):
                 continue
             codes = suppress.get(str(line))
+            if cached and codes is not None and not (
+                    isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
+                raise _ForeignCache
             if codes is not None and (not codes or any(code.startswith(c) for c in codes)):
                 continue
             findings.append(Finding(
@@ -412,9 +526,9 @@ _ProjectCache = tuple[str, dict[str, list[Any]], dict[str, str | None]]
 def _load_index(index: Any) -> tuple[dict[str, Any], _ProjectCache | None]:
     """The per-file entries and the project findings of a cache index, checked for shape.
 
-    The digest already rules out damage; this rules out a cache of another shape under the same
-    key (a development build), so that a cache can never make `check` raise. Anything that does
-    not fit is dropped and recomputed."""
+    The digest already rules out damage; a cache of another shape under the same key (a
+    development build) is ruled out by a shallow check here and a full check of each finding
+    when it is used (`_ForeignCache`), so that a cache can never make `check` raise or lie."""
     if not isinstance(index, dict):
         return {}, None
     files = index.get("files")
@@ -424,15 +538,11 @@ def _load_index(index: Any) -> tuple[dict[str, Any], _ProjectCache | None]:
         isinstance(project, (list, tuple))
         and len(project) == 3
         and isinstance(project[0], str)
+        and isinstance(project[1], dict)
         and isinstance(project[2], dict)
+        and all(isinstance(k, str) and isinstance(v, list) for k, v in project[1].items())
         and all(isinstance(k, str) and (v is None or isinstance(v, str))
                 for k, v in project[2].items())
-        and isinstance(project[1], dict)
-        and all(
-            isinstance(k, str) and isinstance(v, list) and all(_raw_finding_ok(f) for f in v)
-            and not any(f[4] == "SW001" for f in v)  # internal errors are always recomputed
-            for k, v in project[1].items()
-        )
     ):
         project_ok = (project[0], project[1], project[2])
     return (files if isinstance(files, dict) else {}), project_ok
@@ -455,21 +565,19 @@ def _raw_finding_ok(raw: Any) -> bool:
 
 
 def _entry_valid(entry: Any, sf: SourceFile) -> bool:
-    """A cached entry can stand in for analysing `sf` again (its content is checked after)."""
+    """A cached entry can stand in for analysing `sf` again (its content is checked after, and
+    its findings when they are used)."""
     return (
-        isinstance(entry, list)
+        type(entry) is list
         and len(entry) == 7
         and type(entry[0]) is int
         and type(entry[1]) is int
-        and isinstance(entry[2], str)
+        and type(entry[2]) is str
         and entry[2] != ""
         and entry[3] == sf.module
         and entry[4] == sf.is_package
-        and isinstance(entry[5], list)
-        and all(_raw_finding_ok(f) and f[4] != "SW001" for f in entry[5])
-        and isinstance(entry[6], dict)
-        and all(isinstance(k, str) and isinstance(v, list)
-                and all(isinstance(c, str) for c in v) for k, v in entry[6].items())
+        and type(entry[5]) is list
+        and type(entry[6]) is dict
     )
 
 
@@ -507,8 +615,11 @@ def _inputs_unchanged(root: str, inputs: dict[str, str | None], limit: int) -> b
 
 
 def _run_project_rules(
-    facts: dict[str, FileFacts], settings: Settings, verbose: bool, root: str = ""
+    facts: dict[str, FileFacts], settings: Settings, verbose: bool, root: str,
+    rules: Sequence[type[ProjectRule]],
 ) -> tuple[dict[str, list[Any]], dict[str, str | None]]:
+    from stackwise.engine.project import Project, ProjectReporter
+
     first = min(facts) if facts else ""  # where a project-wide internal error is reported
 
     def internal(what: str, exc: Exception) -> list[Any]:
@@ -523,7 +634,7 @@ def _run_project_rules(
     except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
         return {first: [internal("internal error in stackwise while linking the project", exc)]}, {}
     reporter = ProjectReporter()
-    for rule_cls in project_rules():
+    for rule_cls in rules:
         try:
             rule_cls().check_project(project, reporter)
         except Exception as exc:  # a rule bug must not stop the run

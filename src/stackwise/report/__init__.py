@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
+from stackwise._lazy import lazy_attributes
 from stackwise.findings import Finding
 from stackwise.report._common import sort_findings
-from stackwise.report._github import render_github
-from stackwise.report._html import render_html
-from stackwise.report._json import render_json
-from stackwise.report._sarif import render_sarif, to_sarif
-from stackwise.report._text import render_text
-from stackwise.report.graph import ProjectGraph
 from stackwise.rules._meta import RuleMeta
+
+if TYPE_CHECKING:
+    from stackwise.report._github import render_github
+    from stackwise.report._html import render_html
+    from stackwise.report._json import render_json
+    from stackwise.report._sarif import render_sarif, to_sarif
+    from stackwise.report._text import render_text
+    from stackwise.report.graph import ProjectGraph
+
+# each format is imported when first used: a `check` in text does not load the html report
+_LAZY = {
+    "render_github": "stackwise.report._github",
+    "render_html": "stackwise.report._html",
+    "render_json": "stackwise.report._json",
+    "render_sarif": "stackwise.report._sarif",
+    "to_sarif": "stackwise.report._sarif",
+    "render_text": "stackwise.report._text",
+}
+
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "FORMATS",
@@ -58,6 +74,8 @@ def render(
     unknown format.
     """
     if fmt == "text":
+        from stackwise.report._text import render_text
+
         return render_text(
             findings,
             rules=rules,
@@ -68,12 +86,20 @@ def render(
             warnings=warnings,
         )
     if fmt == "json":
+        from stackwise.report._json import render_json
+
         return render_json(findings)
     if fmt == "sarif":
+        from stackwise.report._sarif import render_sarif
+
         return render_sarif(findings, rules=rules, warnings=warnings)
     if fmt == "github":
+        from stackwise.report._github import render_github
+
         return render_github(findings, warnings=warnings)
     if fmt == "html":
+        from stackwise.report._html import render_html
+
         return render_html(findings, rules=rules, files_checked=files_checked,
                            warnings=warnings, graph=graph, root=root)
     raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -50,6 +50,11 @@ class Rule(_RuleBase):
     """A per-file rule. One instance is made per file, so instance state is per file."""
 
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    requires_text: ClassVar[tuple[str, ...]] = ()
+    """Words one of which a file's text must contain for this rule to run on it at all (empty:
+    every file). A cheap, exact pre-filter: a FastAPI rule can only fire in a file that imports
+    `fastapi`, an async rule only in a file with `async` in it, so the engine does not even
+    dispatch nodes to it elsewhere. Must never drop a file the rule could report on."""
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         """Called for every node of one of `node_types`, in source order."""

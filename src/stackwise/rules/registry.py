@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 from stackwise.rules._api import FactCollector, ProjectRule, Rule
@@ -60,3 +62,68 @@ def all_rules() -> dict[str, RuleMeta]:
     rules, projects, _ = _discover()
     metas = [r.meta() for r in (*rules, *projects)]
     return {m.code: m for m in sorted(metas, key=lambda m: m.code)}
+
+
+# -- a manifest: what the rules are, without importing them -----------------------------------------
+
+FILE, PROJECT, COLLECTOR = "file", "project", "collector"
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """One rule class by name (code, kind, module, class): plain data a warm run reads from its
+    cache instead of importing every rule module. `load()` imports the class when it must run."""
+
+    code: str
+    kind: str  # FILE | PROJECT | COLLECTOR
+    module: str
+    qualname: str
+    cls: type | None = field(default=None, compare=False, repr=False)
+
+    def load(self) -> type:
+        if self.cls is not None:
+            return self.cls
+        obj: object = importlib.import_module(self.module)
+        for part in self.qualname.split("."):
+            obj = getattr(obj, part)
+        assert isinstance(obj, type)
+        return obj
+
+    def to_raw(self) -> list[str]:
+        return [self.code, self.kind, self.module, self.qualname]
+
+
+def ref(cls: type, kind: str) -> RuleRef:
+    return RuleRef(getattr(cls, "code"), kind, cls.__module__, cls.__qualname__, cls)  # noqa: B009
+
+
+def manifest() -> tuple[RuleRef, ...]:
+    """Every rule, in the order the engine runs them (imports every rule module)."""
+    rules, projects, collectors = _discover()
+    return (*(ref(r, FILE) for r in rules), *(ref(c, COLLECTOR) for c in collectors),
+            *(ref(p, PROJECT) for p in projects))
+
+
+class _LazyRules(Mapping[str, RuleMeta]):
+    """`all_rules()`, computed on first access (a report that never looks costs nothing)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, RuleMeta] | None = None
+
+    def _rules(self) -> dict[str, RuleMeta]:
+        if self._data is None:
+            self._data = all_rules()
+        return self._data
+
+    def __getitem__(self, code: str) -> RuleMeta:
+        return self._rules()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules())
+
+    def __len__(self) -> int:
+        return len(self._rules())
+
+
+def lazy_all_rules() -> Mapping[str, RuleMeta]:
+    return _LazyRules()

@@ -81,6 +81,7 @@ class BlockingCallInAsync(Rule):
     summary = "Blocking call inside `async def`: use the async library or offload it"
     severity = Severity.ERROR
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    requires_text: ClassVar[tuple[str, ...]] = ("async",)  # only async code is checked
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.in_async:

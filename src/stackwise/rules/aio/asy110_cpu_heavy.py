@@ -53,6 +53,7 @@ class CpuHeavyCallInAsync(Rule):
     name = "cpu-heavy-call-in-async"
     summary = "CPU-heavy call inside `async def`: run it in a thread or process pool"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    requires_text: ClassVar[tuple[str, ...]] = ("async",)  # only async code is checked
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.in_async:

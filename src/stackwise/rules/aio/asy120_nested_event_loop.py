@@ -52,6 +52,7 @@ class EventLoopInAsync(Rule):
     summary = "Event loop started inside async code: `await` the coroutine instead"
     severity = Severity.ERROR
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    requires_text: ClassVar[tuple[str, ...]] = ("async",)  # only async code is checked
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.in_async:
