@@ -34,6 +34,15 @@ CORPORA: list[tuple[str, str]] = [
     ("lnbits", "1.6.2"),
     ("opal-server", "0.9.9"),
     ("fastapi-users", "15.0.5"),
+    ("freqtrade", "2026.9"),
+    ("lightrag-hku", "1.5.7"),
+    ("langflow-base", "1.13.0"),
+    ("zenml", "0.98.0"),
+    ("khoj", "1.42.10"),  # FastAPI routes over Django models
+    ("skyvern", "1.0.56"),
+    ("gpustack", "2.3.0"),
+    ("dstack", "0.22.5"),
+    ("cognee", "1.6.5"),
     # Flask
     ("apache-superset", "6.1.0"),
     ("fittrackee", "1.3.6"),
@@ -43,6 +52,9 @@ CORPORA: list[tuple[str, str]] = [
     ("flask-appbuilder", "5.3.0"),
     ("flaskbb", "2.0.2"),
     ("calibreweb", "0.6.27"),
+    ("pgadmin4", "9.18"),
+    ("ihatemoney", "7.2.1"),
+    ("archivy", "1.7.7"),
     # Django
     ("wagtail", "8.0.1"),
     ("django-oscar", "4.2.1"),
@@ -53,6 +65,7 @@ CORPORA: list[tuple[str, str]] = [
     ("django-cms", "5.1.3"),
     ("misago", "0.39.6"),
     ("django-helpdesk", "2.6.1"),
+    ("pulpcore", "3.123.1"),
 ]
 
 # Code prefixes this benchmark reports on.
@@ -64,7 +77,8 @@ WORK = Path(__file__).resolve().parent / ".work"
 def fetch(project: str, version: str) -> Path:
     """Download and unpack one distribution; returns the folder to check (cached)."""
     target = WORK / "src" / f"{project}-{version}"
-    if target.is_dir() and any(target.iterdir()):
+    marker = target / ".with-templates"  # older extractions kept Python files only
+    if target.is_dir() and marker.exists():
         return target
     dist = WORK / "dist"
     dist.mkdir(parents=True, exist_ok=True)
@@ -85,14 +99,22 @@ def fetch(project: str, version: str) -> Path:
     if found.suffix == ".whl":
         with zipfile.ZipFile(found) as zf:
             for name in zf.namelist():
-                if name.endswith(".py") and ".." not in name:
+                if _extracted(name):
                     zf.extract(name, target)
     else:
         with tarfile.open(found) as tf:
             members = [m for m in tf.getmembers()
-                       if m.isfile() and m.name.endswith(".py") and ".." not in m.name]
+                       if m.isfile() and _extracted(m.name)]
             tf.extractall(target, members=members, filter="data")
+    marker.touch()
     return target
+
+
+def _extracted(name: str) -> bool:
+    """Python files, and the templates DJA300 reads (`.html`/`.txt` under `templates/`)."""
+    if ".." in name:
+        return False
+    return name.endswith(".py") or ("templates/" in name and name.endswith((".html", ".txt")))
 
 
 def _existing(dist: Path, project: str, version: str) -> Path | None:

@@ -34,12 +34,23 @@ _INTERNAL_BUILTINS = frozenset({
 })
 
 
+# PyJWT's errors about the token the client sent ("Signature has expired", "Invalid
+# audience"): their text describes that token, not the server.
+_TOKEN_ERRORS = frozenset({
+    "InvalidTokenError", "DecodeError", "InvalidSignatureError", "ExpiredSignatureError",
+    "InvalidAudienceError", "InvalidIssuerError", "InvalidIssuedAtError",
+    "ImmatureSignatureError", "MissingRequiredClaimError", "InvalidAlgorithmError",
+})
+
+
 def exception_class(qual: str | None) -> str | None:
     """"broad", "internal" or None (a domain or unknown exception) for a caught type."""
     if qual is None:
         return None
     if qual in BROAD:
         return "broad"
+    if qual.startswith("jwt.") and qual.rsplit(".", 1)[-1] in _TOKEN_ERRORS:
+        return None
     if qual in _INTERNAL_BUILTINS or qual.startswith(_INTERNAL_PREFIXES):
         return "internal"
     return None

@@ -43,6 +43,10 @@ class FileInfo:
         return found
 
 
+WEB_FRAMEWORKS = ("fastapi", "starlette", "flask", "werkzeug", "quart", "django", "rest_framework")
+"""A file naming none of these has no route, view, handler or response these rules know
+(`requires_text` of the rules that only look there)."""
+
 _INFO: weakref.WeakKeyDictionary[FileContext, FileInfo] = weakref.WeakKeyDictionary()
 
 
@@ -102,6 +106,8 @@ API_LAYER_PARTS = frozenset({
 })
 _OVERLOADED = frozenset({"models", "model"})
 _LAYER_SUFFIXES = ("_service", "_services", "_repository", "_repositories", "_repo", "_crud")
+# packages of helpers: a `..._services.py` there is a utility, not the service layer
+_UTILITY_PACKAGES = frozenset({"utils", "util", "helpers", "lib", "common", "tools"})
 
 
 def is_test_module(module: str) -> bool:
@@ -143,8 +149,12 @@ def service_layer(module: str, is_package: bool = False) -> str | None:
         if part in SERVICE_LAYER_PARTS and (part not in _OVERLOADED or depth == 0):
             return part
     leaf = parts[-1]
-    if not is_package and (leaf in SERVICE_LAYER_PARTS or leaf.endswith(_LAYER_SUFFIXES)):
+    if is_package:
+        return None
+    if leaf in SERVICE_LAYER_PARTS:
         return leaf
+    if leaf.endswith(_LAYER_SUFFIXES) and not (packages and packages[-1] in _UTILITY_PACKAGES):
+        return leaf  # `orders_service.py`, but not `utils/s6_services.py` (process helpers)
     return None
 
 

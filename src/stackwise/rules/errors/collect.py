@@ -15,7 +15,7 @@ from typing import ClassVar
 from stackwise.engine.context import FileContext
 from stackwise.rules._api import FactCollector
 from stackwise.rules.errors._handlers import handler_kind
-from stackwise.rules.errors._web import is_json_response_call, is_test_module
+from stackwise.rules.errors._web import WEB_FRAMEWORKS, is_json_response_call, is_test_module
 
 _WRAPPERS = frozenset({"jsonable_encoder", "dict"})
 
@@ -42,6 +42,7 @@ def _keys(expr: ast.expr | None) -> list[str] | None:
 class ErrorFacts(FactCollector):
     code = "ERR"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call, ast.Return)
+    requires_text: ClassVar[tuple[str, ...]] = WEB_FRAMEWORKS  # exception handlers of these only
 
     def __init__(self) -> None:
         self.handlers: dict[ast.AST, bool] = {}

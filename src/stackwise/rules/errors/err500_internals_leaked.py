@@ -18,6 +18,7 @@ from stackwise.rules.errors._handlers import (
     in_view_class,
 )
 from stackwise.rules.errors._web import (
+    WEB_FRAMEWORKS,
     is_response_call,
     is_test_module,
     is_validating_call,
@@ -41,6 +42,9 @@ _CONTAINERS = (
     ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.FormattedValue, ast.BinOp,
     ast.keyword, ast.Starred, ast.Attribute, ast.Subscript, ast.IfExp, ast.BoolOp, ast.Await,
 )
+# Methods a parse step may call on the way (`raw.decode("utf-8")`, a header test).
+_PURE_METHODS = frozenset({"decode", "strip", "lower", "startswith", "endswith", "items",
+                           "keys", "values"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -106,6 +110,7 @@ class InternalsLeakedToClient(Rule):
     severity = Severity.ERROR
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (
         ast.Call, ast.Attribute, ast.FormattedValue, ast.BinOp)
+    requires_text: ClassVar[tuple[str, ...]] = WEB_FRAMEWORKS  # responses and views of these only
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         scope = ctx.function_scope
@@ -202,31 +207,82 @@ class InternalsLeakedToClient(Rule):
             return handled_class(ctx, fn, outer)
         return None
 
+    @classmethod
+    def _only_parses(cls, node: ast.AST | None) -> bool:
+        """The `try` body only reads, parses or validates the client's input
+        (`data = await request.json()`, `json.loads(raw.decode())`, `Payload(**body)`,
+        `Model.model_validate(data)`), possibly picking the parser with an `if` on a header:
+        what it raises describes the client's input."""
+        if not isinstance(node, ast.Try | ast.TryStar):
+            return False
+        return cls._parse_statements(node.body)
+
+    @classmethod
+    def _parse_statements(cls, body: list[ast.stmt]) -> bool:
+        if not body:
+            return False
+        for stmt in body:
+            if isinstance(stmt, ast.If):
+                if not (cls._pure(stmt.test) and cls._parse_statements(stmt.body)
+                        and (not stmt.orelse or cls._parse_statements(stmt.orelse))):
+                    return False
+                continue
+            value = stmt.value if isinstance(stmt, ast.Return | ast.Assign | ast.AnnAssign
+                                              | ast.Expr) else None
+            if isinstance(value, ast.Await):
+                value = value.value
+            if not isinstance(value, ast.Call) or not cls._parse_call(value):
+                return False
+            if any(isinstance(sub, ast.Call) and sub is not value and not (
+                    cls._parse_call(sub) or cls._pure_call(sub)) for sub in ast.walk(value)):
+                return False  # `requests.get(url).json()`: the call does more than parse
+        return True
+
     @staticmethod
-    def _only_parses(node: ast.AST | None) -> bool:
-        """The `try` body is one statement that parses or validates input
-        (`data = await request.json()`, `json.loads(raw)`, `Payload(**body)`,
-        `Model.model_validate(data)`): what it raises describes the client's input."""
-        if not isinstance(node, ast.Try | ast.TryStar) or len(node.body) != 1:
-            return False
-        stmt = node.body[0]
-        value = stmt.value if isinstance(stmt, ast.Return | ast.Assign | ast.AnnAssign
-                                          | ast.Expr) else None
-        if isinstance(value, ast.Await):
-            value = value.value
-        if not isinstance(value, ast.Call):
-            return False
-        if any(isinstance(sub, ast.Call) and sub is not value for sub in ast.walk(value)):
-            return False  # `requests.get(url).json()`: the call does more than parse
-        func = value.func
+    def _parse_call(call: ast.Call) -> bool:
+        func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
-        return name in ("json", "loads", "get_json") or is_validating_call(value, True)
+        if name in ("json", "loads", "get_json", "get_data") or name.startswith("parse") or (
+                "validate" in name):
+            return True  # `validate_password(form.password)`, `normalize_and_validate_url(u)`
+        if name == "body" and isinstance(func, ast.Attribute) and isinstance(
+                func.value, ast.Name) and func.value.id == "request":
+            return True  # `await request.body()`
+        if any(k.arg is None for k in call.keywords) and (
+                name.endswith(("model_class", "model_cls", "schema", "schema_class"))):
+            return True  # `model_class(**body)`: a Pydantic class passed in
+        return is_validating_call(call, True)
+
+    @staticmethod
+    def _pure_call(call: ast.Call) -> bool:
+        """String and mapping helpers that raise nothing worth hiding."""
+        func = call.func
+        return isinstance(func, ast.Attribute) and func.attr in _PURE_METHODS
+
+    @classmethod
+    def _pure(cls, test: ast.expr) -> bool:
+        return all(cls._pure_call(sub) for sub in ast.walk(test) if isinstance(sub, ast.Call))
 
     @staticmethod
     def _narrowed(test: ast.expr, name: str, ctx: FileContext) -> str | None:
         """In the true branch of `isinstance(name, T)`: the class of T ("" when it is your own
-        exception, so not a leak); None when the test says nothing about `name`."""
+        exception, so not a leak); None when the test says nothing about `name`. In the true
+        branch of `"some text" in str(name)` the message is one the author already knows: "".
+        `a or b`: "" when every operand says so."""
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+            verdicts = [InternalsLeakedToClient._narrowed(v, name, ctx) for v in test.values]
+            return "" if all(v == "" for v in verdicts) else None
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.In) and isinstance(test.left, ast.Constant)
+                and isinstance(test.left.value, str)):
+            text = test.comparators[0]
+            if isinstance(text, ast.Call) and isinstance(text.func, ast.Name) and (
+                    text.func.id in ("str", "repr") and len(text.args) == 1):
+                text = text.args[0]
+            if isinstance(text, ast.Name) and text.id == name:
+                return ""
+            return None
         if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name)
                 and test.func.id == "isinstance" and len(test.args) == 2
                 and isinstance(test.args[0], ast.Name) and test.args[0].id == name):

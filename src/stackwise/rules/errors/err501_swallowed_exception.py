@@ -118,6 +118,19 @@ def _is_fallback(node: ast.Try | ast.TryStar, handler: ast.ExceptHandler) -> boo
     return False
 
 
+def _documented_none(fn: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """The handler returns None and the function's docstring says what None means ("None when
+    the directory could not be read"): a documented outcome, not a silenced error."""
+    if not (len(handler.body) == 1 and isinstance(handler.body[0], ast.Return) and (
+            handler.body[0].value is None or (isinstance(handler.body[0].value, ast.Constant)
+                                              and handler.body[0].value.value is None))):
+        return False
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    doc = ast.get_docstring(fn) or ""
+    return "None" in doc
+
+
 def _is_relay(body: list[ast.stmt]) -> bool:
     """`try: async for msg in ws: ...`: a relay loop that ends when the connection drops."""
     return len(body) == 1 and isinstance(body[0], ast.AsyncFor | ast.While | ast.For)
@@ -140,7 +153,8 @@ class SwallowedException(Rule):
     handlers with a comment (the author says why ignoring is right), a `try` whose body only
     makes best-effort cleanup calls (`f.close()`, `os.remove(tmp)`, `task.cancel()`), a
     fallback (`try:` ... `return special_case` / `except Exception: pass` / the default below,
-    or a `try` that imports something optional), `__del__`,
+    or a `try` that imports something optional), a `return None` that the function's
+    docstring explains ("None when the file cannot be read"), `__del__`,
     `__exit__`, `__repr__`, a `try` followed directly by a `raise` (the ignored error only
     spoiled an attempt to enrich the error raised next), a `try` whose body is a single loop
     (a relay that ends when its connection drops), and test modules.
@@ -179,6 +193,7 @@ class SwallowedException(Rule):
     summary = "Broad `except` that does nothing: catch specific errors, log, or re-raise"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Try, ast.TryStar)
+    requires_text: ClassVar[tuple[str, ...]] = ("except",)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Try | ast.TryStar)
@@ -198,6 +213,8 @@ class SwallowedException(Rule):
             if not self._broad(handler, ctx) or not _does_nothing(handler.body):
                 continue
             if self._has_comment(handler, ctx) or _is_fallback(node, handler):
+                continue
+            if scope is not None and _documented_none(scope.node, handler):
                 continue
             caught = "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"
             ctx.report(

@@ -62,6 +62,7 @@ class BareExceptionInService(Rule):
     summary = "`raise Exception` in service/domain code: raise a domain or specific exception"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Raise,)
+    requires_text: ClassVar[tuple[str, ...]] = ("raise",)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Raise)

@@ -9,7 +9,7 @@ from stackwise.engine.context import FileContext
 from stackwise.findings import Severity
 from stackwise.rules._api import Rule
 from stackwise.rules.fastapi._detect import current_endpoint
-from stackwise.rules.fastapi._resources import a, advice, resource_kind
+from stackwise.rules.fastapi._resources import PER_REQUEST, a, advice, resource_kind
 
 
 class ResourceBuiltInRoute(Rule):
@@ -23,7 +23,9 @@ class ResourceBuiltInRoute(Rule):
     or boto3 client.
 
     Only the route's own body is checked (not dependencies, which is where these belong, nor
-    helpers it calls). `SessionLocal()` is recognised by the name the SQLAlchemy and FastAPI
+    helpers it calls). A session or connection opened as a `with` block
+    (`async with async_session() as session:`) is closed on every path and is not reported:
+    routes that stream or run long often scope their session that way on purpose. `SessionLocal()` is recognised by the name the SQLAlchemy and FastAPI
     tutorials give a session factory (`SessionLocal`, `async_session`, `session_maker`,
     `AsyncSessionFactory`...) or by its `sessionmaker(...)` assignment in the same file.
 
@@ -76,6 +78,7 @@ class ResourceBuiltInRoute(Rule):
     summary = "Session/engine/client built in a route body: inject it with `Depends(...)`"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    requires_text: ClassVar[tuple[str, ...]] = ("fastapi",)  # routes of files importing fastapi
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)
@@ -88,6 +91,10 @@ class ResourceBuiltInRoute(Rule):
         kind = resource_kind(ctx, node, ctx.scope)
         if kind is None:
             return
+        parent = ctx.parent(node)
+        if kind in PER_REQUEST and isinstance(parent, ast.withitem) and (
+                parent.context_expr is node):
+            return  # `async with async_session() as s:` a short, closed scope, often on purpose
         shown = ast.unparse(node.func)
         shown = shown if len(shown) < 50 else shown[:47] + "..."
         ctx.report(

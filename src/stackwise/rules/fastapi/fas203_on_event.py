@@ -59,6 +59,7 @@ class OnEventInsteadOfLifespan(Rule):
     summary = "`on_event` startup/shutdown hook: use a `lifespan` async context manager"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
+    requires_text: ClassVar[tuple[str, ...]] = ("fastapi",)  # files importing fastapi
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Call)

@@ -26,10 +26,14 @@ _UNTYPED = frozenset({"builtins.dict", "typing.Dict", "typing.Any", "typing.Mapp
                       "typing.MutableMapping", "collections.abc.Mapping", "builtins.object"})
 
 
-def _is_webhook(deco: ast.Call | None) -> bool:
-    """A route whose path says it receives someone else's payload (`/webhooks/stripe`)."""
+def _is_webhook(deco: ast.Call | None, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A route that receives someone else's payload: its path says so (`/webhooks/stripe`), or
+    it takes the provider's signature header (`x_twilio_signature: str = Header(...)`)."""
     path = literal_str(deco.args[0]) if deco is not None and deco.args else None
-    return path is not None and any(w in path.lower() for w in ("webhook", "hook", "callback"))
+    if path is not None and any(w in path.lower() for w in ("webhook", "hook", "callback")):
+        return True
+    args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+    return any("signature" in a.arg.lower() for a in args)
 
 
 class UnvalidatedRequestBody(Rule):
@@ -47,8 +51,9 @@ class UnvalidatedRequestBody(Rule):
 
     `await request.body()` (the raw bytes a webhook signature is computed over) is not
     reported, nor is anything in a route that also reads the raw body (a webhook verifying
-    its signature) or whose path says it receives someone else's payload (`webhook`, `hook`,
-    `callback`): the provider defines that schema and handlers often pick one field from it.
+    its signature), whose path says it receives someone else's payload (`webhook`, `hook`,
+    `callback`) or that takes the provider's signature (a `..._signature` parameter): the
+    provider defines that schema and handlers often pick one field from it.
 
     ## Why it matters
     A Pydantic model parameter is FastAPI's validation: types are checked and coerced, missing
@@ -82,6 +87,7 @@ class UnvalidatedRequestBody(Rule):
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (
         ast.Await, ast.FunctionDef, ast.AsyncFunctionDef)
+    requires_text: ClassVar[tuple[str, ...]] = ("fastapi",)  # routes of files importing fastapi
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Await):
@@ -105,7 +111,7 @@ class UnvalidatedRequestBody(Rule):
         fn = endpoint[1]
         assert ctx.scope is not None and ctx.scope.parent is not None
         if self._reads_raw_body(fn, call.func.value) or _is_webhook(
-                route_decorator(ctx, fn, ctx.scope.parent)):
+                route_decorator(ctx, fn, ctx.scope.parent), fn):
             return  # a provider's payload, often signed over the raw body first
         if reaches_validation(fn, node, local_parents(fn), any_class=True):
             return
@@ -129,7 +135,7 @@ class UnvalidatedRequestBody(Rule):
     def _params(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext,
                 outer: Scope) -> None:
         deco = route_decorator(ctx, fn, outer)
-        if deco is None or route_method(deco) not in _BODY_METHODS or _is_webhook(deco):
+        if deco is None or route_method(deco) not in _BODY_METHODS or _is_webhook(deco, fn):
             return
         args = fn.args
         positional = [*args.posonlyargs, *args.args]

@@ -67,6 +67,7 @@ class HTTPExceptionOutsideAPI(Rule):
     summary = "`HTTPException` in service code: raise a domain exception, map it in a handler"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Raise,)
+    requires_text: ClassVar[tuple[str, ...]] = ("fastapi", "starlette")  # HTTP_EXCEPTIONS
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Raise)

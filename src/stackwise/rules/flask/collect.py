@@ -28,6 +28,7 @@ def _is_true(expr: ast.expr | None) -> bool:
 class FlaskFacts(FactCollector):
     code = "FLK"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call, ast.Assign)
+    requires_text: ClassVar[tuple[str, ...]] = ("True",)  # every pattern sets something to a literal `True`
 
     def __init__(self) -> None:
         self.dev: bool | None = None

@@ -73,6 +73,7 @@ class UnvalidatedRequestJSON(Rule):
     summary = "Request JSON used without a schema: validate it with Pydantic or marshmallow"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Attribute,)
+    requires_text: ClassVar[tuple[str, ...]] = ("flask",)  # `flask.request` only
 
     def __init__(self) -> None:
         self.done: set[ast.AST] = set()
