@@ -5,7 +5,11 @@ produces (`["author", "name"]`, `["tags", "all()", "*", "owner"]`), gathered fro
 serializers (recursively, with `many=True`), `source="fk.attr"`, `SerializerMethodField`
 methods (`get_x(self, obj)` reading `obj.fk.attr` or iterating `obj.children.all()`), and
 many-to-many or reverse relations listed in `Meta.fields` (rendered as primary keys, one query
-per row). A serializer with `Meta.depth` or anything not understood yields None.
+per row), `StringRelatedField` (the related row and what its `__str__` reads),
+`SlugRelatedField`, and the nested serializers `Meta.depth = N` builds (every relation in
+`Meta.fields`, then every forward relation of the related models, N levels deep). Anything not
+understood yields None. `list_serializer()` picks the serializer a list view renders, through a
+`get_serializer_class()` that returns one class, or one per `self.action` in a viewset.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stackwise.rules.django._models import TO_MANY, Graph
+from stackwise.rules.django._models import TO_MANY, Graph, str_reads
 
 _SERIALIZER_BASES = ("rest_framework.serializers.",)
 LIST_VIEWS = frozenset({
@@ -50,8 +54,9 @@ def serializer_reads(graph: Graph, q: str, depth: int = 0) -> list[Read] | None:
     if depth > 4 or q not in graph.classes or not is_serializer(graph, q):
         return None
     meta = _meta(graph, q)
-    if meta.get("depth"):
-        return None
+    depth = meta.get("depth") or 0
+    if depth is True:
+        return None  # `depth = DEPTH`: not a number we can read
     name = q.rsplit(".", 1)[-1]
     declared: dict[str, tuple[str, list[Any]]] = {}
     reads_by_method: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -84,6 +89,15 @@ def serializer_reads(graph: Graph, q: str, depth: int = 0) -> list[Read] | None:
             for acc_path, acc_line, _col, _ends, store in reads["acc"]:
                 if not store:
                     out.append(Read(tuple(acc_path), mpath, acc_line, label))
+        elif callee.endswith(("StringRelatedField", "SlugRelatedField")) or (
+                many and callee.endswith("RelatedField")):
+            # the related row is loaded (no primary-key shortcut), or one query per row
+            prefix = (*base, "all()", "*") if many else base
+            out.append(Read(prefix, path, line, label))
+            target = _target(graph, serializer_model(graph, q), base)
+            if callee.endswith("StringRelatedField") and target is not None:
+                out += [Read((*prefix, *p), file, str_line, label)
+                        for p, file, str_line in str_reads(graph, target)]
         elif source:
             out.append(Read(base, path, line, label))
     model = graph.resolve_class(meta.get("model", "")) if meta.get("model") else None
@@ -94,16 +108,86 @@ def serializer_reads(graph: Graph, q: str, depth: int = 0) -> list[Read] | None:
         if isinstance(fields, list):
             names = [f for f in fields if f != "?"]
         elif fields == "__all__":
-            names = [f for m in graph.model_mro(model) for f, fd in m.fields.items()
-                     if fd.kind == "m2m"]
+            names = _forward(graph, model)
         mpath, mfact = graph.classes[q]
         for f in names:
             if f in declared:
                 continue
-            rel = graph.relation(model, f)
-            if rel is not None and rel.kind in TO_MANY:
-                out.append(Read((f, "all()", "*"), mpath, mfact["line"], f"{name}.{f}"))
+            for p in _field_paths(graph, model, f, min(depth, 4), (), top=True):
+                out.append(Read(p, mpath, mfact["line"], f"{name}.{f}"))
     return out
+
+
+def _forward(graph: Graph, model: str) -> list[str]:
+    """The relations `fields = "__all__"` includes: forward foreign keys, one-to-ones and
+    many-to-manys."""
+    return [f for m in graph.model_mro(model) for f, fd in m.fields.items()
+            if fd.kind in ("fk", "o2o", "m2m")]
+
+
+def _field_paths(graph: Graph, model: str, name: str, depth: int, prefix: tuple[str, ...],
+                 top: bool = False) -> list[tuple[str, ...]]:
+    """Paths a ModelSerializer field for relation `name` reads per row: to-many relations as
+    primary keys (`tags.all()`), and with `depth` left, nested rows and their relations."""
+    rel = graph.relation(model, name)
+    if rel is None:
+        return []
+    if rel.kind in (TO_MANY if top else frozenset({"m2m"})):
+        here = (*prefix, name, "all()", "*")
+    elif rel.kind in ("fk", "o2o", "rev_o2o") and depth > 0:
+        here = (*prefix, name)
+    else:
+        return []  # a foreign key rendered as its primary key needs no query
+    out = [here]
+    if depth > 0 and rel.target is not None and rel.kind in ("fk", "o2o", "rev_o2o", "m2m",
+                                                             "rev_fk", "rev_m2m"):
+        for f in _forward(graph, rel.target):
+            if len(out) > 200:
+                break
+            out += _field_paths(graph, rel.target, f, depth - 1, here)
+    return out
+
+
+def _target(graph: Graph, model: str | None, path: tuple[str, ...]) -> str | None:
+    """The model a path of relations from `model` ends at."""
+    cur = model
+    for el in path:
+        rel = graph.relation(cur, el) if cur is not None else None
+        if rel is None:
+            return None
+        cur = rel.target
+    return cur
+
+
+def list_serializer(graph: Graph, view: str) -> str | None:
+    """The serializer class (as written) a list view renders its rows with, or None: its
+    `serializer_class`, or what `get_serializer_class()` returns for the `list` action."""
+    viewset = any(b.startswith("rest_framework.viewsets.") for b in graph.foreign_bases(view))
+    mro = graph.mro(view)
+    for i, c in enumerate(mro):
+        fact = graph.classes[c][1]
+        if "get_serializer_class" not in fact.get("methods", ()):
+            continue
+        if any("get_serializer_class" in graph.classes[d][1].get("methods", ())
+               for d in mro[i + 1:]):
+            return None  # `super()` may be another choice
+        for cond, value in fact.get("sc_choice", [["?", "?"]]):
+            if cond == "?":
+                return None
+            if cond is not None:
+                negated, actions = cond
+                if not viewset:
+                    return None  # only viewsets have `self.action`
+                if ("list" in actions) == negated:
+                    continue
+            if value == "?":
+                return None
+            if value != "default":
+                return str(value)
+            break
+        break
+    found = graph.class_attr(view, "serializer_class")
+    return found if isinstance(found, str) and found else None
 
 
 def serializer_model(graph: Graph, q: str) -> str | None:

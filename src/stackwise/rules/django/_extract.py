@@ -52,6 +52,9 @@ _INSTANCE_SYNC = frozenset({"save", "delete", "refresh_from_db"})
 _IDS_NAME = re.compile(r"^(?:\w+_)?(?:ids|pks|id_list|pk_list)$")
 _BUILTIN_ROWS = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple",
                            "builtins.reversed"})
+# methods that, called on a related manager (`event.orders.filter()`), give a queryset of rows
+_RELATED_QS = frozenset({"all", "filter", "exclude", "order_by", "select_related",
+                         "prefetch_related", "only", "defer", "annotate", "distinct"})
 _HINTS = ("get_queryset", "queryset", ".objects", "_manager", "prefetch_related",
               "select_related")
 
@@ -62,10 +65,14 @@ def relevant(ctx: FileContext) -> bool:
     Files that import Django are; so are files that use querysets of models imported from
     elsewhere, and model modules that only star-import their abstract bases (Oscar's
     `models.py`): whether those classes are models is decided with the whole project."""
-    if ctx.imports("django") or ctx.imports("rest_framework"):
-        return True
     text = ctx.source.text
-    return any(h in text for h in _HINTS) or "Model" in text or "import *" in text
+    return any(word in text for word in RELEVANT_TEXT)
+
+
+RELEVANT_TEXT = ("django", "rest_framework", "import_export", *_HINTS, "Model", "import *")
+"""What makes a file `relevant()`: a file importing Django, DRF, django-tables2 or
+import-export names it; the rest are the hints of querysets and models used from elsewhere.
+Also the collector's `requires_text`, so it is not even dispatched nodes of other files."""
 
 
 def pos(ctx: FileContext, node: ast.AST) -> Pos:
@@ -220,7 +227,7 @@ def register_fact(ctx: FileContext, node: ast.Call, scope: Scope) -> dict[str, A
     admin = canonical(res.qualname(node.args[1], scope) or "")
     if not model or not admin:
         return None
-    return {"q": f"<register>{admin}", "register": [model, admin]}
+    return {"q": f"<register>{admin}", "register": [model, admin], "line": node.lineno}
 
 
 def _meta(node: ast.ClassDef, ctx: FileContext, outer: Scope) -> dict[str, Any]:
@@ -238,7 +245,10 @@ def _meta(node: ast.ClassDef, ctx: FileContext, outer: Scope) -> dict[str, Any]:
             out[key] = canonical(ctx.resolver.qualname(stmt.value, outer) or "")
         elif key == "fields":
             out[key] = _str(stmt.value) or _strings(stmt.value)
-        elif key in ("depth", "exclude"):
+        elif key == "depth":
+            v = stmt.value
+            out[key] = v.value if isinstance(v, ast.Constant) and type(v.value) is int else True
+        elif key == "exclude":
             out[key] = True
     return out
 
@@ -404,10 +414,13 @@ class _Function:
         self.orm: list[list[Any]] = []
         self.tests: list[dict[str, Any]] = []
         self.serialized: list[list[Any]] = []
+        self.listed: list[list[Any]] = []  # [kind, class, queryset or None, pos]
         self.returns: list[QS | None] = []
         self._seen_calls: set[ast.AST] = set()
         self._test_names: list[ast.Name] = []
         self._self_derived: set[ast.Name] = set()
+        self._loop_names: set[str] = set()  # loop targets met so far (source order)
+        self._params: set[str] | None = None
 
     @classmethod
     def class_level_qs(cls, ctx: FileContext, value: ast.expr, scope: Scope,
@@ -467,6 +480,37 @@ class _Function:
         if len(args) == 1 and args[0] and args[0].count(".") == 1:
             return args[0].split(".")
         return None
+
+    def _related_manager(self, owner: ast.expr, attr: str,
+                         ops: list[list[Any]]) -> list[Any] | None:
+        """`event.orders.filter(...)`, `self.request.event.orders.all()`: the related manager
+        `attr` of an object named like a model (`event`), when a queryset method is called on
+        it. A loop variable is left to its loop (its rows may have been prefetched)."""
+        if not ops or ops[-1][0] not in _RELATED_QS or attr.startswith("_"):
+            return None
+        root = owner
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            if root.id in self._loop_names or (owner is root and root.id == self.self_name):
+                return None  # `row.rel` or `row.fk.rel` in a loop: the loop's rows decide
+            if self._params is None:
+                args = self.node.args if self.node is not None else None
+                self._params = set() if args is None else {
+                    a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            if ops[-1][0] == "all" and root.id != self.self_name and (
+                    root.id not in self._params):
+                return None  # `item = cp.item; item.addons.all()`: maybe a prefetch of `cp`'s
+        else:
+            return None
+        if isinstance(owner, ast.Name):
+            name = owner.id
+        elif isinstance(owner, ast.Attribute):
+            name = owner.attr
+        else:
+            return None
+        # `.all()` first: may be served from a prefetch the caller made
+        return ["rel", name.lower(), attr, ops[-1][0] == "all"]
 
     def _is_self_model(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Attribute) and node.attr == "model" and self._is_self(
@@ -543,6 +587,10 @@ class _Function:
                     if by_label is not None:
                         root = ["label", *by_label, e.attr]
                         break
+                rel = self._related_manager(v, e.attr, ops)
+                if rel is not None:
+                    root = rel
+                    break
                 return None
             if isinstance(e, ast.Name):
                 if self._is_self(e) and ops:
@@ -614,6 +662,7 @@ class _Function:
     def _make_loop(self, node: ast.AST, target: ast.expr, it: ast.expr, body: list[ast.AST],
                    kind: str) -> _Loop:
         names = frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        self._loop_names |= names
         var: str | None = target.id if isinstance(target, ast.Name) else None
         rows = it
         if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id ==
@@ -730,6 +779,7 @@ class _Function:
             callee = ctx.resolver.qualname(func, self.scope) if desc is not None else None
             if desc is not None and callee:
                 self.serialized.append([canonical(callee), desc, pos(ctx, node)])
+        self._listed(node)
         if node in self._seen_calls or not isinstance(func, ast.Attribute):
             return
         spine: list[ast.AST] = []
@@ -746,6 +796,27 @@ class _Function:
             t = ctx.resolver.qualname(func.value, self.scope)
             if t and func.value.id in self.locals:
                 self.orm.append(["inst", t, func.attr, pos(ctx, node), func.value.id])
+
+    def _listed(self, node: ast.Call) -> None:
+        """`BookTable(qs)` (django-tables2) and `BookResource().export(qs)` (import-export):
+        classes that read every row they are given; the project rule checks what they are."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "export" and isinstance(
+                func.value, ast.Call):
+            arg = node.args[0] if node.args else _kw(node, "queryset")
+            made = func.value.func
+            kind = "export"
+        elif node.args and ((isinstance(func, ast.Name) and func.id.endswith("Table")) or (
+                isinstance(func, ast.Attribute) and func.attr.endswith("Table"))):
+            arg, made, kind = node.args[0], func, "table"
+        else:
+            return
+        desc = self.qs(arg) if arg is not None else None
+        if arg is not None and desc is None:
+            return
+        callee = self.ctx.resolver.qualname(made, self.scope)
+        if callee:
+            self.listed.append([kind, canonical(callee), desc, pos(self.ctx, node)])
 
     def _query_in_loop(self, node: ast.Call, desc: QS, loops: tuple[_Loop, ...]) -> None:
         used = {n.id for n in _load_names(node)}
@@ -814,6 +885,8 @@ class _Function:
             out["tests"] = self.tests
         if self.serialized:
             out["serialized"] = self.serialized
+        if self.listed:
+            out["listed"] = self.listed
         if not out:
             return None
         assert self.node is not None
@@ -844,7 +917,9 @@ class _Function:
 # a function without any of these can hold no queryset we know how to follow
 _FUNCTION_HINTS = (".objects", "get_queryset(", "self.queryset", "_manager", "object_list",
                    "self.model.", "return self.", "select_related", "prefetch_related",
-                   "many=True")
+                   "many=True", ".export(", "Table(")
+# a loop over another row's related manager (`for o in event.orders.filter(...)`)
+_RELATED_HINTS = (".all()", ".filter(", ".exclude(", ".order_by(")
 
 
 def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -852,7 +927,8 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
     if not isinstance(node, ast.AsyncFunctionDef):
         lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
         text = "\n".join(lines)
-        if not any(h in text for h in _FUNCTION_HINTS):
+        if not any(h in text for h in _FUNCTION_HINTS) and not (
+                "for " in text and any(h in text for h in _RELATED_HINTS)):
             return None
     return _Function(ctx, node, outer).run()
 

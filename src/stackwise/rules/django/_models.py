@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackwise.engine.project import Project
+from stackwise.findings import Frame
 from stackwise.rules.django._extract import CLASSES, FUNCTIONS, QS
 
 MODEL_BASES = frozenset({
@@ -67,6 +68,7 @@ class Field:
     owner: str  # the model that declares it (for reverse accessors: the related model)
     target: str | None  # the related model's qualname, when known
     line: int = 0
+    via: str = ""  # a reverse accessor: the forward field it comes from
 
 
 @dataclass
@@ -157,6 +159,8 @@ class Graph:
         self.functions: dict[str, tuple[str, dict[str, Any]]] = {}
         self.aliases: dict[str, list[Any]] = {}  # module-level `M = X.from_queryset(Y)`
         self.registered: list[tuple[str, str, str]] = []  # (path, model, admin class)
+        self.registered_plain: list[tuple[str, int, str]] = []  # (path, line, model)
+        self.register_lines: dict[tuple[str, str, str], int] = {}
         for path in sorted(project.files):
             extra = project.files[path].extra
             for c in extra.get(CLASSES, ()):
@@ -164,11 +168,18 @@ class Graph:
                     self.aliases.setdefault(c["q"], c["alias"])
                 elif "register" in c:
                     self.registered.append((path, c["register"][0], c["register"][1]))
+                    self.register_lines[self.registered[-1]] = c.get("line", 0)
+                elif "register_plain" in c:
+                    self.registered_plain += [(path, c["line"], m) for m in c["register_plain"]]
                 else:
                     self.classes.setdefault(c["q"], (path, c))
             for f in extra.get(FUNCTIONS, ()):
                 self.functions.setdefault(f["q"], (path, f))
         self._is_model: dict[str, bool] = {}
+        self._class_names: dict[str, str | None] | None = None  # lower-case name -> the class
+        # `owner.rel.all()` may read a prefetch the caller made: only DJA300 (reading relations
+        # of the rows) follows it, not rules about the query itself
+        self.related_all = False
         self._bases: dict[str, list[tuple[str, str | None]]] = {}
         self.models: dict[str, Model] = {}
         self._labels = self._app_labels()
@@ -381,8 +392,8 @@ class Graph:
                 if accessor in target_model.reverse:
                     target_model.reverse[accessor] = Field(accessor, "?", m.q, None)
                 else:
-                    target_model.reverse[accessor] = Field(accessor, rev_kind, m.q, m.q)
-                del name
+                    target_model.reverse[accessor] = Field(accessor, rev_kind, m.q, m.q,
+                                                           via=name)
         # multi-table inheritance: the parent gets a one-to-one accessor to the child
         if not m.proxy:
             for b in m.bases:
@@ -563,6 +574,8 @@ class Graph:
                     cov.defer |= {a for a in args if "__" not in a}
                 else:
                     cov.unknown = True
+            elif name == "known_related":  # rows a related manager links to its owner
+                cov.select.update(args)
             elif name in TRANSPARENT:
                 pass
             else:
@@ -608,6 +621,40 @@ class Graph:
             if not model:
                 return None
             return self._root(["mgr", model, root[2]], depth + 1)
+        if kind == "rel":
+            if len(root) > 3 and root[3] and not self.related_all:
+                return None
+            rows = self.related_rows(root[1], root[2])
+            if rows is None:
+                return None
+            target, back = rows
+            # a related manager is a subclass of the related model's default manager; the rows
+            # of a reverse foreign key manager know their owner (`order.lines.all()`: each
+            # line's `order` is the instance, no query)
+            inner = self._root(["mgr", target, "_default_manager"], depth + 1)
+            if inner is None:
+                return None
+            model, ops, owners, where = inner
+            return model, [*ops, ["known_related", [back] if back else []]], owners, where
+        return None
+
+    def related_rows(self, owner: str, attr: str) -> tuple[str, str] | None:
+        """The model whose rows `<owner>.<attr>` holds, for an object named like a project model
+        (`event.orders`, `self.request.event.orders`): the only class of the project with that
+        name must be a model, and `attr` one of its to-many relations."""
+        if self._class_names is None:
+            self._class_names = {}
+            for cq, (_path, fact) in self.classes.items():
+                if "name" in fact:
+                    key = fact["name"].lower()
+                    self._class_names[key] = None if key in self._class_names else cq
+        found = self._class_names.get(owner)
+        model = self.models.get(found) if found is not None else None
+        if model is None or model.abstract:
+            return None
+        rel = self.relation(model.q, attr)
+        if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
+            return rel.target, rel.via if rel.kind == "rev_fk" else ""
         return None
 
     def admin_queryset_ops(self, admin: str, cov: Coverage) -> bool:
@@ -685,6 +732,30 @@ class Graph:
         return self._class_attr_queryset(cls, depth + 1)
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A finding a DJA300 helper module computed; the rule reports it."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    function: str
+    chain: tuple[Frame, ...]
+    end_line: int = 0
+    end_col: int = 0
+
+
+def str_reads(graph: Graph, model: str) -> list[tuple[list[str], str, int]]:
+    """(path, file, line) of what the `__str__` a model's rows use reads from `self`: the first
+    class of its hierarchy that defines `__str__` (nothing when that is not a project class)."""
+    for c in graph.mro(model):
+        path, fact = graph.classes[c]
+        if "__str__" in fact.get("methods", ()):
+            return [(p, path, line) for p, line in fact.get("str_reads", ())]
+    return []
+
+
 @dataclass
 class PathIssue:
     """Why reading a path from each row of a queryset runs a query per row."""
@@ -743,6 +814,28 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
             return PathIssue("query", lookup, i + 1, rel.target)
         return None
     return None
+
+
+def deep_issues(graph: Graph, model: str, cov: Coverage, path: list[str]) -> list[PathIssue]:
+    """Every select/prefetch `path` needs, hop after hop (`book`, then `book__shelf`), where
+    `walk_path` stops at the first."""
+    extra = Coverage(select=set(cov.select), prefetch=set(cov.prefetch),
+                     select_all=cov.select_all, unknown=cov.unknown, rows=cov.rows,
+                     only=cov.only, defer=cov.defer)
+    out: list[PathIssue] = []
+    for _ in range(8):
+        issue = walk_path(graph, model, extra, path)
+        if issue is None or issue.kind not in ("select", "prefetch"):
+            break
+        (extra.select if issue.kind == "select" else extra.prefetch).add(issue.lookup)
+        out.append(issue)
+    return out
+
+
+def deepest(lookups: dict[str, PathIssue]) -> list[str]:
+    """The lookups to add: a deeper lookup of the same kind covers its prefix."""
+    return [k for k, v in lookups.items()
+            if not any(o.startswith(k + "__") and w.kind == v.kind for o, w in lookups.items())]
 
 
 def shown_chain(model: str, desc: QS) -> str:

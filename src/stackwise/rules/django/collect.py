@@ -10,12 +10,14 @@ from stackwise.rules._api import FactCollector
 from stackwise.rules.django._extract import (
     CLASSES,
     FUNCTIONS,
+    RELEVANT_TEXT,
     alias_fact,
     class_fact,
     function_fact,
     register_fact,
     relevant,
 )
+from stackwise.rules.django._rowfacts import plain_register_fact, row_facts
 
 
 class DjangoFacts(FactCollector):
@@ -26,6 +28,7 @@ class DjangoFacts(FactCollector):
     summary = "collects Django facts"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (
         ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.Expr)
+    requires_text: ClassVar[tuple[str, ...]] = RELEVANT_TEXT  # what `relevant()` looks for
 
     def __init__(self) -> None:
         self._relevant: bool | None = None
@@ -38,7 +41,9 @@ class DjangoFacts(FactCollector):
         outer = ctx.scope
         assert outer is not None
         if isinstance(node, ast.ClassDef):
-            ctx.add_fact(CLASSES, class_fact(ctx, node, outer))
+            cfact = class_fact(ctx, node, outer)
+            row_facts(ctx, node, outer, cfact)
+            ctx.add_fact(CLASSES, cfact)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             fact = function_fact(ctx, node, outer)
             if fact is not None:
@@ -49,6 +54,7 @@ class DjangoFacts(FactCollector):
                 ctx.add_fact(CLASSES, alias)
         elif isinstance(node, ast.Expr) and outer.kind == "module" and isinstance(
                 node.value, ast.Call):
-            reg = register_fact(ctx, node.value, outer)
+            reg = register_fact(ctx, node.value, outer) or plain_register_fact(
+                ctx, node.value, outer)
             if reg is not None:
                 ctx.add_fact(CLASSES, reg)

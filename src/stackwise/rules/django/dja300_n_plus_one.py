@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Frame, Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.django._drf import LIST_VIEWS, Read, serializer_model, serializer_reads
+from stackwise.rules.django._admin import admin_hits
+from stackwise.rules.django._drf import (
+    LIST_VIEWS,
+    Read,
+    list_serializer,
+    serializer_model,
+    serializer_reads,
+)
+from stackwise.rules.django._exports import export_hits
 from stackwise.rules.django._models import (
-    Coverage,
     Graph,
+    Hit,
     PathIssue,
     Resolved,
     checked_functions,
@@ -19,6 +28,7 @@ from stackwise.rules.django._models import (
     short,
     walk_path,
 )
+from stackwise.rules.django._template_views import template_hits
 
 
 def where(resolved: Resolved, path: str) -> str:
@@ -61,7 +71,9 @@ class NPlusOneQuery(ProjectRule):
     through assignments and `.filter()`/`.order_by()`/`.exclude()`/`.all()` chains, custom
     managers and querysets (a manager whose `get_queryset()` already calls
     `select_related()` covers its rows), `select_related()` with no arguments, `Prefetch(...)`,
-    and the `get_queryset()`/`queryset`/`model` of class-based views. Only querysets of models
+    the `get_queryset()`/`queryset`/`model` of class-based views, and the related manager of an
+    object named like a model (`event.orders.filter(...)`, when `Event` is the only class of
+    that name; a loop variable is left to its own loop). Only querysets of models
     defined in the project are checked, only known relations are reported, and tests and
     migrations are skipped.
 
@@ -71,11 +83,36 @@ class NPlusOneQuery(ProjectRule):
       `serializer_class` and `queryset`/`get_queryset()`) or `Serializer(qs, many=True)`
       whose serializer reads a relation per row: nested serializers (recursively, `many=True`
       included), `source="author.name"`, `SerializerMethodField` methods reading
-      `obj.author.name` or `obj.reviews.all()`, and many-to-many fields listed in `Meta.fields`.
-      The finding sits on the queryset and names every serializer field that needs it.
-    * The admin: a `list_display` method reading `obj.fk.attr` or `obj.children.all()` per row,
-      unless `list_select_related`, an overridden `get_queryset()`, or a foreign key named
-      directly in `list_display` (Django then calls `select_related()`) covers it.
+      `obj.author.name` or `obj.reviews.all()`, many-to-many fields listed in `Meta.fields`,
+      `StringRelatedField` (with what the related model's `__str__` reads), `SlugRelatedField`,
+      and the nested serializers `Meta.depth = N` builds. A `get_serializer_class()` that
+      returns one class, or one per `self.action` in a viewset, is followed for `list`. The
+      finding sits on the queryset and names every serializer field that needs it.
+    * The admin: `list_display` columns that read a relation per row: methods reading
+      `obj.fk.attr` or `obj.children.all()`, `"author__name"` lookups, a foreign key shown
+      through a `__str__` that reads further, and `"__str__"` (the default `list_display`, also
+      for `admin.site.register(Model)`) when the model's `__str__` reads a relation. What the
+      changelist loads follows Django: the default manager and `get_queryset()`, then
+      `list_select_related`, or, when it is `False`, `select_related()` for a foreign key
+      named directly in `list_display` (`"author__name"` does not count).
+    * django-import-export: a resource's `Field(attribute="author__name")`,
+      `ForeignKeyWidget`/`ManyToManyWidget` fields, `"author__name"` and many-to-many names in
+      `Meta.fields`, and `dehydrate_<field>()` methods, for the rows of an admin that exports
+      it (its changelist), of `Resource().export(qs)`, or of its `get_queryset()`.
+    * django-tables2: a table's `Column(accessor="author__name")`, `"author__name"`, foreign
+      keys and many-to-many names in `Meta.fields`, and `render_<column>()` methods, for the
+      queryset of a `SingleTableView`/`SingleTableMixin` or of `Table(qs)`.
+    * Django templates: `{% for book in books %}` whose body reads `{{ book.author.name }}`
+      or loops over `book.tags.all`, where `books` comes from a `ListView` (`object_list`,
+      `<model>_list`, `context_object_name`, `page_obj`), from `get_context_data()`, or from a
+      `render()`/`TemplateResponse()` context holding a queryset; and, for one object (a
+      `DetailView`'s `object`, `get_object_or_404()`), loops over its related manager whose
+      rows read a relation (`{% for c in object.comments.all %}{{ c.author }}`). Templates
+      are found like Django finds them (literal `DIRS` in the settings, then each app's
+      `templates/` folder) and parsed with a lexer that matches Django's; `{% include %}`,
+      `{% with %}` and `{% regroup %}` are followed. The finding sits on the template line and
+      names the queryset to fix. Inline suppression comments do not work in templates: use
+      `per-file-ignores`.
 
     ## Why it matters
     Each read of an unloaded relation runs one query. A page listing 50 books that shows each
@@ -107,27 +144,28 @@ class NPlusOneQuery(ProjectRule):
         graph = graph_for(project)
         if not graph.models:
             return
-        for fq, path, fact in checked_functions(graph):
-            for loop in fact.get("loops", ()):
-                self._loop(graph, report, path, fq, loop)
-        for admin, model in sorted(self._admins(graph).items()):
-            self._admin(graph, report, admin, model)
-        self._drf(graph, report)
+        graph.related_all = True  # `event.orders.all()` rows are followed (see Graph)
+        try:
+            for fq, path, fact in checked_functions(graph):
+                for loop in fact.get("loops", ()):
+                    self._loop(graph, report, path, fq, loop)
+            self._hits(report, admin_hits(graph))
+            self._hits(report, export_hits(graph))
+            self._hits(report, template_hits(graph))
+            self._drf(graph, report)
+        finally:
+            graph.related_all = False
 
     def _drf(self, graph: Graph, report: ProjectReporter) -> None:
         """Serializers fed by list views (`serializer_class` + `queryset`/`get_queryset()`)
         and by `Serializer(qs, many=True)` in functions."""
         for q in sorted(graph.classes):
             path, fact = graph.classes[q]
-            ser = fact.get("attrs", {}).get("serializer_class") or graph.class_attr(
-                q, "serializer_class")
-            if not ser or is_test_or_migration(path):
+            if is_test_or_migration(path) or not graph.foreign_bases(q) & LIST_VIEWS:
                 continue
-            if not graph.foreign_bases(q) & LIST_VIEWS:
+            ser = list_serializer(graph, q)  # through get_serializer_class() for "list"
+            if not ser:
                 continue
-            if any("get_serializer_class" in graph.classes[c][1].get("methods", ())
-                   for c in graph.mro(q)):
-                continue  # the serializer depends on the request
             ser_q = graph.resolve_class(ser, path)
             resolved = graph.resolve({"root": ["getqs", q], "ops": [], "line": fact["line"]},
                                      path, "")
@@ -187,77 +225,11 @@ class NPlusOneQuery(ProjectRule):
                          Frame(path, line, short(function)),
                          Frame(first.file, first.line, first.field)))
 
-    @staticmethod
-    def _admins(graph: Graph) -> dict[str, str]:
-        """ModelAdmin class -> the model it is registered for."""
-        out: dict[str, str] = {}
-        for q in sorted(graph.classes):
-            path, fact = graph.classes[q]
-            for m in fact.get("attrs", {}).get("registers", ()):
-                model = graph.resolve_class(m, path)
-                if model in graph.models:
-                    out[q] = model
-        for path, m, a in graph.registered:
-            model = graph.resolve_class(m, path)
-            admin = graph.resolve_class(a, path)
-            if model in graph.models and admin is not None:
-                out.setdefault(admin, model)
-        return out
-
-    def _admin(self, graph: Graph, report: ProjectReporter, admin: str, model: str) -> None:
-        """`list_display` methods of a ModelAdmin that read a relation of each row."""
-        path, fact = graph.classes[admin]
-        if is_test_or_migration(path):
-            return
-        columns = graph.class_attr(admin, "list_display")
-        reads = fact.get("attrs", {}).get("row_reads", {})
-        if not isinstance(columns, list) or not reads:
-            return
-        cov = Coverage()
-        chosen = graph.class_attr(admin, "list_select_related")
-        if chosen is True:
-            cov.select_all = True
-        elif isinstance(chosen, list):
-            cov.apply_related("select_related", [c if c != "?" else "?" for c in chosen])
-        elif any(isinstance(c, str) and (rel := graph.relation(model, c)) is not None
-                 and rel.kind in ("fk", "o2o") for c in columns):
-            cov.select_all = True  # Django then calls select_related() on the changelist
-        elif chosen is not None and chosen is not False:
-            return
-        if not graph.admin_queryset_ops(admin, cov):
-            return
-        name = admin.rsplit(".", 1)[-1]
-        done: set[str] = set()
-        for column in columns:
-            if column not in reads:
-                continue
-            entry = reads[column]
-            for acc_path, line, col, ends, store in entry["acc"]:
-                if store:
-                    continue
-                issue = walk_path(graph, model, cov, acc_path)
-                if issue is None or issue.kind not in ("select", "prefetch") or (
-                        issue.lookup in done):
-                    continue
-                done.add(issue.lookup)
-                end_line, end_col = ends[issue.index]
-                upto = issue.index + 1
-                if issue.kind == "prefetch" and upto < len(acc_path):
-                    upto += 1
-                shown = ".".join([entry["var"], *[p for p in acc_path[:upto] if p != "*"]])
-                fix = (f"add `list_select_related = [\"{issue.lookup}\"]` to `{name}`"
-                       if issue.kind == "select" else
-                       f"override `{name}.get_queryset()` to add "
-                       f"`.prefetch_related(\"{issue.lookup}\")`")
-                report.report(
-                    self, path, line, col,
-                    f"N+1 query in the admin list: `{shown}` in the `list_display` column "
-                    f"`{column}` runs one query per row of the `{model.rsplit('.', 1)[-1]}` "
-                    f"changelist; {fix}",
-                    end_line=end_line, end_column=end_col, function=f"{admin}.{column}",
-                    chain=frames(Frame(path, fact["line"], name),
-                                 Frame(path, entry["line"], f"{name}.{column}"),
-                                 Frame(path, line, f"{name}.{column}")))
+    def _hits(self, report: ProjectReporter, hits: Iterable[Hit]) -> None:
+        """Report what a helper module (admin, exports, tables) found."""
+        for h in hits:
+            report.report(self, h.path, h.line, h.col, h.message, end_line=h.end_line,
+                          end_column=h.end_col, function=h.function, chain=h.chain)
 
     def _loop(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
               loop: dict[str, Any]) -> None:

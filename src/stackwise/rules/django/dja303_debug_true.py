@@ -64,6 +64,7 @@ class DebugTrueInSettings(Rule):
     summary = "DEBUG = True in settings: read it from the environment, keep True for dev settings"
     severity = Severity.WARNING
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Module,)
+    requires_text: ClassVar[tuple[str, ...]] = ("DEBUG",)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, ast.Module)
