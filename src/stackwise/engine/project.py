@@ -94,6 +94,8 @@ class Project:
     def _resolve(self, target: str) -> str | None:
         if target in self.functions or target in self.classes:
             return target
+        if target.partition(".")[0] not in self._roots:
+            return None  # `logging.getLogger`, `asyncio.sleep`: no project module is named so
         # a method through the class hierarchy: pkg.mod.Class.method
         head, _, attr = target.rpartition(".")
         if head:
@@ -163,6 +165,11 @@ class Project:
         if resolved in self.classes:
             return self.find_method(resolved, "__init__")
         return resolved
+
+    @cached_property
+    def _roots(self) -> frozenset[str]:
+        """The top-level names of the project's modules (every definition starts with one)."""
+        return frozenset(m.partition(".")[0] for m in self.modules)
 
     # -- other files ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import gc
 import hashlib
 import os
 import stat
@@ -419,53 +420,61 @@ def _check(
         project_findings, project_inputs = project_cached[1], project_cached[2]
         project_from_cache = True
     else:
-        cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
-        if not isinstance(cached_facts, dict):
-            cached_facts = {}
-        from stackwise.engine.facts import FileFacts
+        # hundreds of thousands of small fact objects that live until the end of the run:
+        # the cyclic collector would scan them again and again and find nothing to free
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
+            if not isinstance(cached_facts, dict):
+                cached_facts = {}
+            from stackwise.engine.facts import FileFacts
 
-        all_facts: dict[str, FileFacts] = {}
-        for sf in files:
-            e = entries.get(sf.display)
-            if e is None:
-                continue
-            if sf.display in fresh:
-                raw = fresh[sf.display]["facts"]
-            else:
-                stored = cached_facts.get(sf.display)
-                if (isinstance(stored, (list, tuple)) and len(stored) == 2
-                        and stored[0] == e[2]):
-                    raw = stored[1]  # None for a file that has no facts (it did not parse)
-                elif e[2]:
-                    missing.append(sf)
+            all_facts: dict[str, FileFacts] = {}
+            for sf in files:
+                e = entries.get(sf.display)
+                if e is None:
                     continue
+                if sf.display in fresh:
+                    raw = fresh[sf.display]["facts"]
                 else:
-                    raw = None
-            facts_store[sf.display] = [e[2], raw]
-            if raw is not None:
-                try:
-                    all_facts[sf.display] = FileFacts.from_raw(raw)
-                except Exception:  # facts of another shape: analyse the file again
-                    missing.append(sf)
-        if missing:  # the facts file was lost or damaged: re-analyse those files
-            for display, mtime, size, digest, result, read_ns in _run_analysis(
-                missing, settings, jobs, verbose, warnings, rules()
-            ):
-                if read_ns and read_ns - mtime < _RACY_NS:
-                    mtime = 0
-                sf2 = by_display[display]
-                from_cache.discard(display)
-                entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
-                                    result["findings"], result["suppress"]]
-                facts_store[display] = [digest, result["facts"]]
-                if result["facts"] is not None:
-                    all_facts[display] = FileFacts.from_raw(result["facts"])
-            fingerprint = hashlib.blake2b(
-                repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
-                digest_size=16).hexdigest()
-        project_findings, project_inputs = _run_project_rules(
-            all_facts, settings, verbose, str(project_root), [r.load() for r in wanted])
-        cache.write("facts", facts_store)
+                    stored = cached_facts.get(sf.display)
+                    if (isinstance(stored, (list, tuple)) and len(stored) == 2
+                            and stored[0] == e[2]):
+                        raw = stored[1]  # None for a file that has no facts (it did not parse)
+                    elif e[2]:
+                        missing.append(sf)
+                        continue
+                    else:
+                        raw = None
+                facts_store[sf.display] = [e[2], raw]
+                if raw is not None:
+                    try:
+                        all_facts[sf.display] = FileFacts.from_raw(raw)
+                    except Exception:  # facts of another shape: analyse the file again
+                        missing.append(sf)
+            if missing:  # the facts file was lost or damaged: re-analyse those files
+                for display, mtime, size, digest, result, read_ns in _run_analysis(
+                    missing, settings, jobs, verbose, warnings, rules()
+                ):
+                    if read_ns and read_ns - mtime < _RACY_NS:
+                        mtime = 0
+                    sf2 = by_display[display]
+                    from_cache.discard(display)
+                    entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
+                                        result["findings"], result["suppress"]]
+                    facts_store[display] = [digest, result["facts"]]
+                    if result["facts"] is not None:
+                        all_facts[display] = FileFacts.from_raw(result["facts"])
+                fingerprint = hashlib.blake2b(
+                    repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
+                    digest_size=16).hexdigest()
+            project_findings, project_inputs = _run_project_rules(
+                all_facts, settings, verbose, str(project_root), [r.load() for r in wanted])
+            cache.write("facts", facts_store)
+        finally:
+            if gc_was_on:
+                gc.enable()
 
     if use_cache and (todo or missing or refreshed or project_cached is None
                       or project_cached[0] != fingerprint or project_cached[2] != project_inputs):

@@ -111,10 +111,14 @@ class TransitiveBlockingCall(ProjectRule):
                 step[caller] = (call, callee)
                 queue.append(caller)
 
+        libraries: dict[str, str] = {}
         for path, fn in project.iter_functions():
             if not fn.is_async:
                 continue
-            library = library_of_imports(i.target for i in project.files[path].imports)
+            library = libraries.get(path)
+            if library is None:  # once per file, not per async function
+                library = libraries[path] = library_of_imports(
+                    i.target for i in project.files[path].imports)
             offload = render("await {to_thread}", "", library)
             for call in fn.calls:
                 if call.target and lookup(call.target, extra) is not None:
