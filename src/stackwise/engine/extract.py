@@ -25,7 +25,6 @@ from stackwise.engine.scope import (
     ONE,
     SINGLETON_TYPES,
     Scope,
-    collect_attr_types,
     import_target,
 )
 from stackwise.engine.source import (
@@ -197,7 +196,6 @@ class Extractor:
         elif isinstance(node, ast.ClassDef):
             qual = f"{outer.qualname}.{node.name}"
             scope = Scope("class", node, qual, outer)
-            scope.attr_types = collect_attr_types(node)
             outer_parts += node.decorator_list + node.bases + [k.value for k in node.keywords]
             body = list(node.body)
             bases = tuple(ctx.resolver.qualname(b, outer) or "" for b in node.bases)

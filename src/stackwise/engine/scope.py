@@ -19,7 +19,7 @@ import bisect
 import builtins
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from stackwise.engine.known_types import RETURNS, STICKY, canonical
 
@@ -75,7 +75,15 @@ class Scope:
     class_qualname: str = ""  # for methods: the class they are defined in
     _bindings: dict[str, Binding] | None = None
     _starts: list[tuple[int, int]] | None = None  # where each statement of the body starts
-    attr_types: dict[str, tuple[str, ast.expr] | None] = field(default_factory=dict)  # self.x
+    _attr_types: dict[str, tuple[str, ast.expr] | None] | None = None
+
+    @property
+    def attr_types(self) -> dict[str, tuple[str, ast.expr] | None]:
+        """For a class: what its body says about `self.x` (worked out on first use)."""
+        if self._attr_types is None:
+            node = self.node
+            self._attr_types = collect_attr_types(node) if isinstance(node, ast.ClassDef) else {}
+        return self._attr_types
 
 
 def relative_base(module: str, is_package: bool, level: int) -> str:
@@ -100,8 +108,10 @@ def import_target(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     return node.module or ""
 
 
-def iter_scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node in a scope's body that belongs to that scope (nested scopes not entered).
+def iter_scope_statements(body: list[ast.stmt],
+                          only: frozenset[type] | None = None) -> Iterator[ast.AST]:
+    """Every node in a scope's body that belongs to that scope (nested scopes not entered),
+    or with `only`, those of these classes (the walk is the same; fewer are handed out).
 
     Iterative on purpose: analysed code may nest deeper than Python's recursion limit. The
     context and operator singletons (`Load`, `Add`, ...) are not yielded: they bind nothing.
@@ -114,8 +124,9 @@ def iter_scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
     scope_nodes = _SCOPE_NODE_SET
     while stack:
         node = pop()
-        yield node
         cls = node.__class__
+        if only is None or cls in only:
+            yield node
         if cls in scope_nodes:
             # the name, decorators, defaults and bases belong to this scope, the body does not
             if cls is ast.Lambda:
@@ -276,9 +287,7 @@ class Resolver:
             out[name] = binding
 
         binders = _BINDERS
-        for sub in iter_scope_statements(body):
-            if sub.__class__ not in binders:
-                continue
+        for sub in iter_scope_statements(body, binders):
             current[:] = [sub]
             if isinstance(sub, ast.Global | ast.Nonlocal):
                 declared_global.update(sub.names)
@@ -513,6 +522,9 @@ class Resolver:
         return None
 
 
+_ASSIGNS: frozenset[type] = frozenset({ast.Assign, ast.AnnAssign})
+
+
 def collect_attr_types(cls: ast.ClassDef) -> dict[str, tuple[str, ast.expr] | None]:
     """What the class says about `self.x`: ("ann", annotation) from `x: T` at class level or
     `self.x: T = ...`, or ("call", value) from `self.x = Call(...)` in a method.
@@ -531,7 +543,7 @@ def collect_attr_types(cls: ast.ClassDef) -> dict[str, tuple[str, ast.expr] | No
         if not isinstance(stmt, _FUNCTION_NODES) or not params:
             continue
         self_name = params[0].arg
-        for node in iter_scope_statements(stmt.body):
+        for node in iter_scope_statements(stmt.body, _ASSIGNS):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target, value, kind = node.targets[0], node.value, "call"
             elif isinstance(node, ast.AnnAssign):
