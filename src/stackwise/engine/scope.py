@@ -219,6 +219,33 @@ CHILD_FIELDS = _ChildFields(singletons=False)
 CHILD_FIELDS_WITH_SINGLETONS = _ChildFields(singletons=True)
 
 
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` without the `Load`/`Store`/operator singletons, and faster."""
+    out: list[ast.AST] = []
+    for name, kind in CHILD_FIELDS[node.__class__]:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if kind is ONE:
+            out.append(value)
+        elif kind is MANY:
+            out.extend(value)
+        else:
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """`ast.walk` (breadth first, the node itself first) without the singletons, and faster."""
+    todo = [node]
+    i = 0
+    while i < len(todo):
+        current = todo[i]
+        i += 1
+        yield current
+        todo.extend(child_nodes(current))
+
+
 class Resolver:
     """Resolves names and attribute chains to qualified names within one module."""
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from stackwise.engine.context import FileContext
 from stackwise.engine.known_types import canonical
-from stackwise.engine.scope import Scope, import_target
+from stackwise.engine.scope import Scope, child_nodes, import_target, walk
 
 CLASSES = "django.classes"
 FUNCTIONS = "django.functions"
@@ -341,7 +341,7 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
             continue
         elif isinstance(n, ast.Import | ast.ImportFrom):
             continue  # imports inside the function are resolved like module-level ones
-        stack.extend(ast.iter_child_nodes(n))
+        stack.extend(child_nodes(n))
     if self_name is not None and self_name in names:
         self_name = None  # `self` rebound: nothing is known about it
     return names, self_name
@@ -351,7 +351,10 @@ def _local_imports(ctx: FileContext,
                    node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
     """`from .models import Book` written inside the function: name -> qualified name."""
     out: dict[str, str] = {}
-    for n in ast.walk(node):
+    lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
+    if not any("import" in line for line in lines):
+        return out
+    for n in walk(node):
         if isinstance(n, ast.ImportFrom):
             base = import_target(n, ctx.module, ctx.is_package)
             for alias in n.names:
@@ -377,7 +380,7 @@ _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def _load_names(node: ast.AST) -> Iterator[ast.Name]:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
             yield sub
 
@@ -656,12 +659,12 @@ class _Function:
                 else:
                     children.append((node.elt, cur))
             else:
-                children = [(c, loops) for c in ast.iter_child_nodes(node)]
+                children = [(c, loops) for c in child_nodes(node)]
             stack.extend(reversed(children))
 
     def _make_loop(self, node: ast.AST, target: ast.expr, it: ast.expr, body: list[ast.AST],
                    kind: str) -> _Loop:
-        names = frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        names = frozenset(n.id for n in walk(target) if isinstance(n, ast.Name))
         self._loop_names |= names
         var: str | None = target.id if isinstance(target, ast.Name) else None
         rows = it
@@ -710,7 +713,7 @@ class _Function:
                     self._assign(node.targets[0].id, node.value)
                 else:
                     for t in node.targets:
-                        for n in ast.walk(t):
+                        for n in walk(t):
                             if isinstance(n, ast.Name):
                                 self.env[n.id] = None
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -902,12 +905,12 @@ class _Function:
         allowed |= {id(n) for n in self._self_derived}
         counts: dict[str, int] = {}
         assert self.node is not None
-        for node in ast.walk(self.node):
+        for node in walk(self.node):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
                     node.func.attr in ("count", "exists")
                     and isinstance(node.func.value, ast.Name)):
                 allowed.add(id(node.func.value))
-        for node in ast.walk(self.node):
+        for node in walk(self.node):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and (
                     id(node) not in allowed):
                 counts[node.id] = counts.get(node.id, 0) + 1
@@ -971,7 +974,7 @@ def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) 
     test = node.test
     tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [
         test]
-    assigned = {sub.id for stmt in node.body for sub in ast.walk(stmt)
+    assigned = {sub.id for stmt in node.body for sub in walk(stmt)
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)}
     for t in tests:
         if not (isinstance(t, ast.Compare) and len(t.ops) == 1
@@ -1005,7 +1008,7 @@ def _accesses(ctx: FileContext, var: str,
         if isinstance(node, _SCOPES):
             # a nested function or lambda may run later or never: its reads are not per row,
             # but the row escaping into it is a use
-            for n in ast.walk(node):
+            for n in walk(node):
                 if isinstance(n, ast.Name) and n.id in aliases:
                     bare = True
             continue
@@ -1054,5 +1057,5 @@ def _accesses(ctx: FileContext, var: str,
         elif isinstance(node, ast.Name) and id(node) not in seen and node.id in aliases and (
                 isinstance(node.ctx, ast.Load)):
             bare = True
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(list(child_nodes(node))))
     return acc, bare, store
