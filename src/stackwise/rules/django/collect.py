@@ -17,6 +17,7 @@ from stackwise.rules.django._extract import (
     register_fact,
     relevant,
 )
+from stackwise.rules.django._models import is_test_or_migration
 from stackwise.rules.django._rowfacts import plain_register_fact, row_facts
 
 
@@ -32,6 +33,7 @@ class DjangoFacts(FactCollector):
 
     def __init__(self) -> None:
         self._relevant: bool | None = None
+        self._skipped: bool | None = None  # a test or migration: no DJA rule reads its functions
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if self._relevant is None:
@@ -45,6 +47,10 @@ class DjangoFacts(FactCollector):
             row_facts(ctx, node, outer, cfact)
             ctx.add_fact(CLASSES, cfact)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if self._skipped is None:
+                self._skipped = is_test_or_migration(ctx.path)
+            if self._skipped:
+                return
             fact = function_fact(ctx, node, outer)
             if fact is not None:
                 ctx.add_fact(FUNCTIONS, fact)

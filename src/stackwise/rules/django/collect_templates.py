@@ -25,6 +25,7 @@ from stackwise.engine.known_types import canonical
 from stackwise.engine.scope import Scope
 from stackwise.rules._api import FactCollector
 from stackwise.rules.django._extract import EVALUATING, QS, _Function
+from stackwise.rules.django._models import is_test_or_migration
 
 TEMPLATES = "django.templates"
 
@@ -60,12 +61,14 @@ class TemplateFacts(FactCollector):
 
     def __init__(self) -> None:
         self._django: bool | None = None
+        self._in_tests = False
         self._settings = False
         self._assigns: dict[str, ast.expr] = {}
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if self._django is None:
             self._django = ctx.imports("django")
+            self._in_tests = is_test_or_migration(ctx.path)  # views there are not checked
             # settings modules often import nothing from Django: their TEMPLATES still count
             text = ctx.source.text
             self._settings = "TEMPLATES" in text or "TEMPLATE_DIRS" in text
@@ -73,7 +76,7 @@ class TemplateFacts(FactCollector):
             if self._settings and ctx.scope is not None and ctx.scope.kind == "module":
                 self._module_assign(ctx, node)
             return
-        if not self._django:
+        if not self._django or self._in_tests:
             return
         outer = ctx.scope
         assert outer is not None
