@@ -75,11 +75,11 @@ class FastAPIFacts(FactCollector):
             return
         if ctx.function_scope is None:
             return
-        if name not in ("add_task", "sleep") and not self._in_loop(node, ctx):
-            return
-        target = ctx.call_target(node)
+        target = ctx.call_target(node)  # memoised: the engine resolves every call anyway
         if not target:
             return
+        if name not in ("add_task", "sleep") and not is_network_call(target):
+            return  # (the loop test below is the costly part: only for network calls)
         if target in BACKGROUND_ADD_TASK and node.args:
             self._add_task(node, ctx)
         elif target in SLEEPS:
