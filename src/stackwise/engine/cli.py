@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from stackwise.engine.runner import check
     from stackwise.report import render
-    from stackwise.rules.registry import all_rules
+    from stackwise.rules.registry import lazy_all_rules
 
     if args.jobs is not None and args.jobs < 1:
         print("stackwise: error: --jobs must be at least 1", file=sys.stderr)
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     text = render(
         result.findings,
         args.format,
-        rules=all_rules(),
+        rules=lazy_all_rules(),
         statistics=args.statistics,
         color=color,
         files_checked=result.files_checked,
