@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -396,3 +397,28 @@ def test_transitive_findings_survive_a_cold_facts_cache(project: Path, tmp_path:
         (f.path, f.line, f.code) for f in result.findings}
     assert keyed(result.findings) == _baseline(project)
 
+
+
+# -- old cache files are cleaned up ---------------------------------------------------------------
+
+
+def test_stale_files_of_other_keys_and_killed_runs_are_removed(project: Path, tmp_path: Path) -> None:
+    from stackwise.engine.cache import STALE_AFTER_S, TMP_STALE_AFTER_S
+
+    folder = _warm_cache(project, tmp_path)
+    ours = set(folder.glob("*.bin"))
+    old = time.time() - STALE_AFTER_S - 60
+    other_key = folder / "index-0123456789abcdef.bin"
+    recent_key = folder / "facts-fedcba9876543210.bin"
+    killed = folder / ".index-x.bin.abc.tmp"
+    fresh_tmp = folder / ".facts-x.bin.def.tmp"
+    for p in (other_key, recent_key, killed, fresh_tmp):
+        p.write_bytes(b"x")
+    os.utime(other_key, (old, old))
+    os.utime(killed, (time.time() - TMP_STALE_AFTER_S - 60,) * 2)
+    (project / "shop" / "util.py").write_text((project / "shop" / "util.py").read_text() + "\n")
+    _cached(project, folder)  # something changed: the index is written, then the folder pruned
+    left = set(folder.iterdir())
+    assert ours <= left and recent_key in left and fresh_tmp in left
+    assert other_key not in left and killed not in left
+    assert (folder / "CACHEDIR.TAG").exists()

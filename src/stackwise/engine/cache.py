@@ -103,6 +103,41 @@ class Cache:
             self._warn("write", f"cache not written ({self.folder}): {exc.strerror or exc}")
 
 
+STALE_AFTER_S = 30 * 24 * 3600  # cache files of another key unused this long are removed
+TMP_STALE_AFTER_S = 3600  # temporary files of a killed run
+
+
+def prune(folder: Path | None, keep: set[str], now: float) -> int:
+    """Remove what no run will read again: cache files of other keys (another stackwise build,
+    Python, configuration or selection) not used for `STALE_AFTER_S`, and temporary files left
+    by a killed run. Files of the keys in `keep` stay. Never raises; returns how many went."""
+    if folder is None:
+        return 0
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".tmp") and name.startswith("."):
+            limit = TMP_STALE_AFTER_S
+        elif name.endswith(".bin") and "-" in name:
+            if name[:-4].rsplit("-", 1)[1] in keep:
+                continue
+            limit = STALE_AFTER_S
+        else:
+            continue  # .gitignore, CACHEDIR.TAG, anything we did not write
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if entry.is_file(follow_symlinks=False) and now - max(st.st_mtime, st.st_atime) > limit:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def _mark_cache_dir(folder: Path) -> None:
     gitignore = folder / ".gitignore"
     if not gitignore.exists():

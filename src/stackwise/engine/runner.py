@@ -9,6 +9,7 @@ import hashlib
 import os
 import stat
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackwise._version import __version__
 from stackwise.config import Settings, check_codes, find_root, load_settings
-from stackwise.engine.cache import Cache, content_digest
+from stackwise.engine.cache import Cache, content_digest, prune
 from stackwise.engine.discover import Discovery, SourceFile
 from stackwise.engine.inputs import read_input
 from stackwise.findings import Finding, Frame, Severity
@@ -166,7 +167,13 @@ def _run_analysis(
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # fork is the fastest start, but forking a process that runs other threads (an MCP server, a
+    # test runner, an IDE) can deadlock the child, and Python 3.12+ warns about it: then the
+    # workers come from a clean server process instead
+    threaded = threading.active_count() > 1
+    method = ("forkserver" if threaded and "forkserver" in methods
+              else "fork" if "fork" in methods else None)
+    ctx = multiprocessing.get_context(method)
     out: list[tuple[Any, ...]] = []
     done: set[str] = set()
     try:
@@ -484,6 +491,7 @@ def _check(
                                    for f in v) else [fingerprint, project_findings,
                                                      project_inputs]
         cache.write("index", {"files": stored, "project": project_part})
+        prune(folder, {cache.key, base.key}, time.time())  # only when something was written
     warnings.extend(cache.warnings)
 
     per_file_ignores = settings.per_file_ignores
