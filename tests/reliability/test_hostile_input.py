@@ -444,3 +444,13 @@ def test_suppression_comments(tmp_path: Path, comment: str, hidden: bool) -> Non
 def test_a_file_that_does_not_parse_can_be_silenced_on_its_line(tmp_path: Path) -> None:
     assert _run(tmp_path, {"bad.py": "x = 1\ndef f(:  # stackwise: ignore[SW000]\n"}) == []
     assert _run(tmp_path, {"bad.py": "x = 1  # stackwise: ignore[SW000]\ndef f(:\n"}) != []
+
+
+@pytest.mark.parametrize("line", [
+    'time.sleep(1); note = "# stackwise: ignore"',
+    "time.sleep(1); note = '# noqa: ASY100'",
+    'time.sleep(len("""# stackwise: ignore[ASY100]"""))',
+])
+def test_a_marker_inside_a_string_hides_nothing(tmp_path: Path, line: str) -> None:
+    src = f"import time\n\n\nasync def f() -> None:\n    {line}\n"
+    assert [f.code for f in _run(tmp_path, {"s.py": src})] == ["ASY100"]

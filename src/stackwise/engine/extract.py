@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import io
 import re
+import tokenize
 import traceback
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -322,10 +324,15 @@ def suppressions(source: Source) -> dict[int, tuple[str, ...]]:
     text = source.text
     if "stackwise:" not in text and "noqa" not in text and "NOQA" not in text:
         return {}
+    candidates = [(i, line) for i, line in enumerate(source.lines, start=1)
+                  if "#" in line and _SUPPRESS.search(line)]
+    if not candidates:
+        return {}
+    comments = _comments(text)  # a marker inside a string literal is not a comment
     out: dict[int, tuple[str, ...]] = {}
-    for i, line in enumerate(source.lines, start=1):
-        if "#" not in line:
-            continue
+    for i, line in candidates:
+        if comments is not None:
+            line = comments.get(i, "")
         for m in _SUPPRESS.finditer(line):
             noqa = m.group("noqa")
             if noqa is not None:
@@ -338,6 +345,19 @@ def suppressions(source: Source) -> dict[int, tuple[str, ...]]:
                 codes = tuple(w for w in words if _CODE.fullmatch(w))
             if codes and out.get(i) != ():
                 out[i] = out.get(i, ()) + codes
+    return out
+
+
+def _comments(text: str) -> dict[int, str] | None:
+    """Line -> the comment on it, from Python's tokenizer (None if it cannot tokenize the text:
+    then the markers are read from the lines as they are)."""
+    out: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
     return out
 
 
