@@ -780,6 +780,7 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
     cur: str | None = model
     look = ""
     i = 0
+    many = False  # the path went through a to-many relation: only prefetch_related() loads on
     while i < len(path) and cur is not None:
         el = path[i]
         if el.endswith("()") or el in ("[]", "*"):
@@ -794,10 +795,10 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
             return None
         lookup = f"{look}__{el}" if look else el
         if rel.kind in TO_ONE:
-            if not cov.covers(lookup) or (rel.kind == "gfk" and not cov.covers(
+            if not cov.covers(lookup, to_one=not many) or (rel.kind == "gfk" and not cov.covers(
                     lookup, to_one=False) and not cov.unknown):
-                return PathIssue("prefetch" if rel.kind == "gfk" else "select", lookup, i,
-                                 rel.target)
+                return PathIssue("prefetch" if rel.kind == "gfk" or many else "select", lookup,
+                                 i, rel.target)
             cur, look, i = rel.target, lookup, i + 1
             continue
         nxt = path[i + 1] if i + 1 < len(path) else None
@@ -807,7 +808,7 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
             if not cov.covers(lookup, to_one=False):
                 return PathIssue("prefetch", lookup, i, rel.target)
             if nxt == "all()" and i + 2 < len(path) and path[i + 2] in ("*", "[]"):
-                cur, look, i = rel.target, lookup, i + 3
+                cur, look, i, many = rel.target, lookup, i + 3, True
                 continue
             return None
         if nxt in _ALWAYS_QUERY:
