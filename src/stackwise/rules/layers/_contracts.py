@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import fnmatch
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from stackwise.engine.facts import FileFacts, ImportFact
 from stackwise.engine.project import Project
 from stackwise.rules.layers._layout import LAYER_WORDS, Feature, Layout, infer_layout
+from stackwise.rules.typing._public import module_role
 
 RANK = {"api": 4, "dependencies": 3, "services": 2, "repositories": 1, "models": 0}
 _ABOVE_SCHEMAS = frozenset({"api", "dependencies", "services"})
@@ -144,3 +147,19 @@ def contracts(project: Project) -> Contracts:
             Feature(p.rsplit(".", 1)[-1], p, ()) for p in packages))
     _CACHE = (weakref.ref(project), result)
     return result
+
+
+def module_imports(project: Project,
+                   c: Contracts) -> Iterator[tuple[str, FileFacts, ImportFact, str]]:
+    """(path, facts, import, the project module it imports) for every import of another
+    project module, in a stable order; tests and migrations belong to no layer or feature."""
+    for path in sorted(project.files):
+        ff = project.files[path]
+        if project.modules.get(ff.module) != path:
+            continue
+        if module_role(path, ff.module, ff.is_package) in ("test", "migration"):
+            continue
+        for imp in ff.imports:
+            target = c.module_of(project, imp.target)
+            if target is not None and target != ff.module:
+                yield path, ff, imp, target

@@ -5,8 +5,7 @@ from __future__ import annotations
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.layers._contracts import contracts
-from stackwise.rules.typing._public import module_role
+from stackwise.rules.layers._contracts import contracts, module_imports
 
 
 class LayerViolation(ProjectRule):
@@ -62,30 +61,19 @@ class LayerViolation(ProjectRule):
     def check_project(self, project: Project, report: ProjectReporter) -> None:
         c = contracts(project)
         declared = bool(c.declared_layers)
-        for path in sorted(project.files):
-            ff = project.files[path]
-            if project.modules.get(ff.module) != path:
-                continue
-            if module_role(path, ff.module, ff.is_package) in ("test", "migration"):
-                continue  # tests and migrations belong to no layer or feature
+        seen: set[tuple[str, int, str]] = set()
+        for path, ff, imp, target in module_imports(project, c):
             mine = c.layer(ff.module)
-            if mine is None:
+            theirs = c.layer(target) if mine is not None else None
+            if mine is None or theirs is None or not c.violates(mine, theirs):
                 continue
-            seen: set[tuple[int, str]] = set()
-            for imp in ff.imports:
-                target = c.module_of(project, imp.target)
-                if target is None or target == ff.module:
-                    continue
-                theirs = c.layer(target)
-                if theirs is None or not c.violates(mine, theirs):
-                    continue
-                if (imp.line, target) in seen:
-                    continue
-                seen.add((imp.line, target))
-                where = "in [tool.stackwise] layers" if declared else "by the inferred layout"
-                report.report(
-                    self, path, imp.line, imp.column,
-                    f"{mine} module `{ff.module}` imports `{target}` from layer {theirs}, above "
-                    f"it {where}; move what it needs down to {mine} or below, or have {theirs} "
-                    "pass it in",
-                )
+            if (path, imp.line, target) in seen:
+                continue
+            seen.add((path, imp.line, target))
+            where = "in [tool.stackwise] layers" if declared else "by the inferred layout"
+            report.report(
+                self, path, imp.line, imp.column,
+                f"{mine} module `{ff.module}` imports `{target}` from layer {theirs}, above "
+                f"it {where}; move what it needs down to {mine} or below, or have {theirs} "
+                "pass it in",
+            )

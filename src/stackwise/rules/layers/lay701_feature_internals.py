@@ -5,8 +5,7 @@ from __future__ import annotations
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Severity
 from stackwise.rules._api import ProjectRule
-from stackwise.rules.layers._contracts import contracts
-from stackwise.rules.typing._public import module_role
+from stackwise.rules.layers._contracts import contracts, module_imports
 
 
 def public_surface(project: Project, package: str) -> set[str]:
@@ -77,41 +76,30 @@ class FeatureInternalsImport(ProjectRule):
                    for ff in project.files.values() for imp in ff.imports):
                 return  # Django apps import each other's `models` by design
         surfaces: dict[str, set[str]] = {}
-        for path in sorted(project.files):
-            ff = project.files[path]
-            if project.modules.get(ff.module) != path:
-                continue
-            if module_role(path, ff.module, ff.is_package) in ("test", "migration"):
-                continue  # tests and migrations belong to no layer or feature
+        seen: set[tuple[str, int, str]] = set()
+        for path, ff, imp, target in module_imports(project, c):
             mine = c.feature(ff.module)
-            if mine is None:
+            theirs = c.feature(target) if mine is not None else None
+            if mine is None or theirs is None or theirs == mine:
                 continue
-            seen: set[tuple[int, str]] = set()
-            for imp in ff.imports:
-                target = c.module_of(project, imp.target)
-                if target is None:
+            if theirs not in surfaces:
+                surfaces[theirs] = public_surface(project, theirs)
+            surface = surfaces[theirs]
+            if c.independent:
+                message = (f"feature `{mine}` imports `{imp.target}` from feature "
+                           f"`{theirs}`, but features are declared independent; move the "
+                           "shared code out of both features")
+            else:
+                if not c.features_declared and not surface:
                     continue
-                theirs = c.feature(target)
-                if theirs is None or theirs == mine:
+                rest = imp.target[len(theirs) + 1:] if imp.target != theirs else ""
+                if not rest or ("." not in rest and rest in surface):
                     continue
-                if theirs not in surfaces:
-                    surfaces[theirs] = public_surface(project, theirs)
-                surface = surfaces[theirs]
-                if c.independent:
-                    message = (f"feature `{mine}` imports `{imp.target}` from feature "
-                               f"`{theirs}`, but features are declared independent; move the "
-                               "shared code out of both features")
-                else:
-                    if not c.features_declared and not surface:
-                        continue
-                    rest = imp.target[len(theirs) + 1:] if imp.target != theirs else ""
-                    if not rest or ("." not in rest and rest in surface):
-                        continue
-                    message = (f"`{imp.target}` is inside feature `{theirs}`; import what "
-                               f"`{ff.module}` needs from `{theirs}` itself (export it in its "
-                               "`__init__.py`)")
-                key = (imp.line, theirs)
-                if key in seen:
-                    continue
-                seen.add(key)
-                report.report(self, path, imp.line, imp.column, message)
+                message = (f"`{imp.target}` is inside feature `{theirs}`; import what "
+                           f"`{ff.module}` needs from `{theirs}` itself (export it in its "
+                           "`__init__.py`)")
+            key = (path, imp.line, theirs)
+            if key in seen:
+                continue
+            seen.add(key)
+            report.report(self, path, imp.line, imp.column, message)
