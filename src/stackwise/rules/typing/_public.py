@@ -141,8 +141,23 @@ def _reexported(project: Project) -> set[str]:
     return out
 
 
-def _attrs_visible(project: Project, bases: list[str]) -> tuple[bool, set[str]]:
+def _class_facts(project: Project, path: str, index: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Qualified class name -> its facts, for the classes of one module (built once per module:
+    a class is looked up once per subclass, and big trees have thousands)."""
+    found = index.get(path)
+    if found is None:
+        facts = module_facts(project, path)
+        module = project.files[path].module
+        found = index[path] = {} if facts is None else {
+            f"{module}.{cls[0]}": cls for cls in reversed(facts["classes"])}
+    return found
+
+
+def _attrs_visible(project: Project, bases: list[str],
+                   index: dict[str, dict[str, Any]] | None = None) -> tuple[bool, set[str]]:
     """Whether every class above is known, and the attribute names they declare."""
+    if index is None:
+        index = {}
     declared: set[str] = set()
     seen: set[str] = set()
     stack = list(bases)
@@ -157,21 +172,19 @@ def _attrs_visible(project: Project, bases: list[str]) -> tuple[bool, set[str]]:
             continue
         seen.add(resolved)
         path = project.classes[resolved][0]
-        facts = module_facts(project, path)
-        if facts is None:
+        if module_facts(project, path) is None:
             return False, set()
-        for cls in facts["classes"]:
-            if f"{project.files[path].module}.{cls[0]}" == resolved:
-                declared |= {a[0] for a in cls[3] if a[6]}
-                stack.extend(cls[2])
-                break
-        else:
+        cls = _class_facts(project, path, index).get(resolved)
+        if cls is None:
             return False, set()
+        declared |= {a[0] for a in cls[3] if a[6]}
+        stack.extend(cls[2])
     return True, declared
 
 
 def _build(project: Project) -> dict[str, ModuleApi]:
     reexported = _reexported(project)
+    classes: dict[str, dict[str, Any]] = {}
     index: dict[str, ModuleApi] = {}
     for path in sorted(project.files):
         ff = project.files[path]
@@ -190,7 +203,7 @@ def _build(project: Project) -> dict[str, ModuleApi]:
             name, _line, bases, attrs = cls
             if name not in public:
                 continue
-            visible, inherited = _attrs_visible(project, bases)
+            visible, inherited = _attrs_visible(project, bases, classes)
             if not visible:
                 continue
             for a in attrs:
