@@ -200,7 +200,8 @@ class Extractor:
             scope = Scope("class", node, qual, outer)
             outer_parts += node.decorator_list + node.bases + [k.value for k in node.keywords]
             body = list(node.body)
-            bases = tuple(ctx.resolver.qualname(b, outer) or "" for b in node.bases)
+            bases = tuple(ctx.resolver.qualname(  # `Base[T]` (a generic) is `Base`
+                b.value if isinstance(b, ast.Subscript) else b, outer) or "" for b in node.bases)
             decos = tuple(self._deco(d, outer) for d in node.decorator_list)
             ctx.facts.classes[qual] = ClassFact(qual, node.name, node.lineno, bases, decos)
         else:

@@ -105,6 +105,8 @@ def class_fact(ctx: FileContext, node: ast.ClassDef, outer: Scope) -> dict[str, 
     qual = f"{outer.qualname}.{node.name}"
     bases: list[str] = []
     for b in node.bases:
+        if isinstance(b, ast.Subscript):
+            b = b.value  # `models.Manager["Book"]` (django-stubs generics) is a Manager
         if isinstance(b, ast.Call) and isinstance(b.func, ast.Attribute) and (
                 b.func.attr == "from_queryset" and b.args):
             # class PageManager(BaseManager.from_queryset(PageQuerySet)): both are bases
