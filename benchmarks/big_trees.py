@@ -32,12 +32,7 @@ PEAK_MB = 1024.0
 
 def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Namespace) -> None:
     t = args.timeout
-    rows: list[c.Row] = [c.safe(lambda: c.run_bare(python, corpus, t), "bare parse")]
-    if tools is not None:
-        rows.append(c.safe(lambda: c.run_ruff(tools, corpus, t), "ruff"))
-        if args.with_flake8:
-            rows.append(c.safe(lambda: c.run_flake8(tools, corpus, t), "flake8"))
-        rows.append(c.safe(lambda: c.run_blockpath(tools, corpus, t), "blockpath"))
+    rows = c.peer_rows(python, corpus, tools, t, args.with_flake8)
     cold, warm, touched = c.stackwise_runs(python, corpus, t, select=None)
     rows += [cold, warm, touched]
     c.print_table(f"== {corpus.name}: {corpus.description} ==", rows)
@@ -54,10 +49,9 @@ def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Name
         print(f"    SW000 {p}{'' if p in really_bad else '  (parses with ast.parse!)'}")
     for r in rows[1:-3]:
         print(f"  {r.tool}: findings by code: {c.per_code_line(r)}")
-        if r.wall is not None and cold.wall is not None:
-            faster = (f"{r.wall / cold.wall:.2f}x faster" if cold.wall < r.wall
-                      else f"{cold.wall / r.wall:.2f}x slower")
-            print(f"    stackwise cold is {faster} ({cold.wall:.2f}s vs {r.wall:.2f}s)")
+        versus = c.faster_or_slower(cold, r)
+        if versus is not None:
+            print(f"    stackwise cold is {versus}")
     print(f"  stackwise cold / bare parse: {c.ratio(cold.wall, bare.wall)} wall, "
           f"{c.ratio(cold.cpu, bare.cpu)} cpu; edit-one / bare parse: "
           f"{c.ratio(touched.wall, bare.wall)}")

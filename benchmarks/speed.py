@@ -32,12 +32,7 @@ PEAK_MB = 300.0
 
 def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Namespace) -> bool:
     t = args.timeout
-    rows: list[c.Row] = [c.safe(lambda: c.run_bare(python, corpus, t), "bare parse")]
-    if tools is not None:
-        rows.append(c.safe(lambda: c.run_ruff(tools, corpus, t), "ruff"))
-        if args.with_flake8 and corpus.name == "stdlib":
-            rows.append(c.safe(lambda: c.run_flake8(tools, corpus, t), "flake8"))
-        rows.append(c.safe(lambda: c.run_blockpath(tools, corpus, t), "blockpath"))
+    rows = c.peer_rows(python, corpus, tools, t, args.with_flake8 and corpus.name == "stdlib")
     cold, warm, touched = c.stackwise_runs(python, corpus, t, select="ASY")
     rows += [cold, warm, touched]
     c.print_table(f"== {corpus.name}: {corpus.description} ==", rows)
@@ -51,11 +46,9 @@ def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Name
           f"{c.ratio(cold.cpu, bare.cpu)} cpu")
     print(f"  stackwise edit-one / bare parse: {c.ratio(touched.wall, bare.wall)}")
     for peer in rows[1:-3]:
-        if peer.wall is not None and cold.wall is not None and peer.findings is not None:
-            faster = (f"{peer.wall / cold.wall:.2f}x faster" if cold.wall < peer.wall
-                      else f"{cold.wall / peer.wall:.2f}x slower")
-            print(f"  stackwise cold vs {peer.tool}: {faster} "
-                  f"({cold.wall:.2f}s vs {peer.wall:.2f}s), warm {warm.wall or 0:.2f}s")
+        versus = c.faster_or_slower(cold, peer)
+        if versus is not None and peer.findings is not None:
+            print(f"  stackwise cold vs {peer.tool}: {versus}, warm {warm.wall or 0:.2f}s")
     ok_cold = None if cold.wall is None or bare.wall is None else \
         cold.wall <= COLD_RATIO * bare.wall
     peak = max((r.maxrss_mb or 0) for r in (cold, warm, touched))

@@ -134,14 +134,7 @@ def resource_reads(graph: Graph, q: str, model: str) -> list[Read]:
         rel = graph.relation(model, field)
         if rel is not None and rel.kind in ("m2m", "rev_m2m", "rev_fk"):
             out.append(Read((field, "all()", "*"), path, line, f"{name}.{field}"))
-    methods = _methods(graph, q)
-    for field in shown:
-        found = methods.get(f"dehydrate_{field}")
-        if found is not None:
-            mpath, entry = found
-            out += [Read(tuple(p), mpath, ln, f"{name}.dehydrate_{field}")
-                    for p, ln, _c, _e, store in entry["acc"] if not store]
-    return out
+    return out + _method_reads(graph, q, name, shown, "dehydrate_")
 
 
 def table_reads(graph: Graph, q: str, model: str) -> list[Read]:
@@ -178,12 +171,19 @@ def table_reads(graph: Graph, q: str, model: str) -> list[Read]:
             continue
         shown.append(field)
         column(field, field, "", path, line)
+    return out + _method_reads(graph, q, name, shown, "render_")
+
+
+def _method_reads(graph: Graph, q: str, name: str, shown: list[str], prefix: str) -> list[Read]:
+    """What the per-column methods read from each row: `dehydrate_<field>` of a resource,
+    `render_<column>` of a table (writes to the row are not reads)."""
     methods = _methods(graph, q)
+    out: list[Read] = []
     for field in shown:
-        found = methods.get(f"render_{field}")
+        found = methods.get(f"{prefix}{field}")
         if found is not None:
             mpath, entry = found
-            out += [Read(tuple(p), mpath, ln, f"{name}.render_{field}")
+            out += [Read(tuple(p), mpath, ln, f"{name}.{prefix}{field}")
                     for p, ln, _c, _e, store in entry["acc"] if not store]
     return out
 
