@@ -234,23 +234,25 @@ def _active(select: Sequence[str], ignore: Sequence[str], refs: Sequence[RuleRef
 
 def _cache_key(settings: Settings, select: Sequence[str] | None = None,
                ignore: Sequence[str] | None = None, refs: Sequence[RuleRef] | None = None) -> str:
-    """Per (stackwise code, Python, analysis settings, rules that run): a cache never holds
-    results of rules that did not run, nor misses results of rules that did. Without
-    `select`/`ignore`, the settings' own selection."""
+    """The key of the per-file cache for a selection (without `select`/`ignore`, the settings'
+    own); see `_selection_key`."""
     sel = tuple(settings.select if select is None else select)
     ign = tuple(settings.ignore if ignore is None else ignore)
-    if refs is None:
-        refs = _manifest(Cache(None, ""))
-    files, projects = _active(sel, ign, refs)
-    impl = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
+    files, projects = _active(sel, ign, _manifest(Cache(None, "")) if refs is None else refs)
+    return _selection_key(settings, files, projects)
+
+
+def _selection_key(settings: Settings, files: Sequence[RuleRef],
+                   projects: Sequence[RuleRef]) -> str:
+    """Per (stackwise build, Python, analysis settings, rules that run): a cache never holds
+    results of rules that did not run, nor misses results of rules that did."""
     names = ",".join(sorted(f"{r.module}.{r.qualname}" for r in (*files, *projects)))
-    raw = (f"{__version__}|{_CACHE_FORMAT}|{_code_fingerprint()}|{impl}|"
-           f"{settings.analysis_fingerprint()}|{names}")
+    raw = f"{_build_key()}|{_CACHE_FORMAT}|{settings.analysis_fingerprint()}|{names}"
     return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
 
 def _build_key() -> str:
-    """This build of stackwise on this Python."""
+    """This build of stackwise (version and its own files) on this Python."""
     impl = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
     return hashlib.blake2b(f"{__version__}|{_code_fingerprint()}|{impl}".encode(),
                            digest_size=8).hexdigest()
@@ -362,7 +364,7 @@ def _check(
     warnings = list(discovery.warnings)
 
     file_refs, wanted = _active(sel, ign, refs)
-    cache = base.sibling(_cache_key(settings, sel, ign, refs))
+    cache = base.sibling(_selection_key(settings, file_refs, wanted))
     loaded: list[tuple[type[Rule], ...]] = []
 
     def rules() -> tuple[type[Rule], ...]:  # imported only if some file must be analysed
@@ -413,10 +415,13 @@ def _check(
 
     # facts: fresh ones, plus cached ones for unchanged files (read only when something changed)
     inputs = _project_inputs(settings, project_root)
-    fingerprint = hashlib.blake2b(
-        repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
-        digest_size=16,
-    ).hexdigest()
+    def project_fingerprint() -> str:  # what project findings depend on: inputs, every file
+        return hashlib.blake2b(
+            repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
+            digest_size=16,
+        ).hexdigest()
+
+    fingerprint = project_fingerprint()
     project_findings: dict[str, list[Any]]
     project_inputs: dict[str, str | None] = {}
     project_from_cache = False
@@ -473,9 +478,7 @@ def _check(
                     facts_store[display] = [digest, result["facts"]]
                     if result["facts"] is not None:
                         all_facts[display] = FileFacts.from_raw(result["facts"])
-                fingerprint = hashlib.blake2b(
-                    repr((inputs, sorted((d, e[2], e[3]) for d, e in entries.items()))).encode(),
-                    digest_size=16).hexdigest()
+                fingerprint = project_fingerprint()
             project_findings, project_inputs = _run_project_rules(
                 all_facts, settings, verbose, str(project_root), [r.load() for r in wanted])
             cache.write("facts", facts_store)
