@@ -18,6 +18,12 @@ admin exports), import-export resources and django-tables2 tables, and templates
 file that is not `.py`). djch prints one kind of warning (`[N+1] row.attr`). `--list` prints
 every finding of both.
 
+Every line only djch reports is sorted into a category by `classify` (tests and migrations by
+path; an assignment `row.rel = x`; a write `row.rel.create(...)`; no loop around it; a row that
+no enclosing loop binds; the same relation stackwise reports in the same loop; a loop over a
+literal; an attribute no model of the tree declares as a relation), and the count per category
+is printed; `other` is what is left to read by hand (`--list` tags each line).
+
 Unless `--no-timing`, each corpus is also checked twice with every rule, `stackwise check
 --no-cache` and `stackwise check --no-cache --ignore DJA`, and the wall times and their ratio
 are printed: what the Django rules add to a full check (target: at most 30 %).
@@ -26,6 +32,7 @@ are printed: what the Django rules add to a full check (target: at most 30 %).
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -36,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import WORK, ensure_venv, measure
 from framework_precision import CORPORA, fetch
+
+from stackwise.rules.django._models import is_test_or_migration
 
 DJANGO = ("wagtail", "django-oscar", "pretix", "weblate", "kiwitcms", "mezzanine", "django-cms",
           "misago", "django-helpdesk", "pulpcore", "juntagrico")
@@ -62,14 +71,196 @@ def pattern(code: str, message: str, path: str = "") -> str:
     return "to-one (select)"
 
 
-def run_djch(binary: Path, root: Path) -> tuple[float, float, set[tuple[str, int]], str]:
+def run_djch(binary: Path, root: Path) -> tuple[float, float, dict[tuple[str, int], list[Access]],
+                                                str]:
+    """djch's findings: (path, line) -> the accesses it reports there (column, `row.attr`)."""
     m = measure([binary, "check"], cwd=root)
-    found = set()
+    found: dict[tuple[str, int], list[Access]] = {}
     for line in m.stdout.splitlines():
         hit = _DJCH_LINE.match(line.strip())
         if hit:
-            found.add((hit["path"], int(hit["line"])))
+            found.setdefault((hit["path"], int(hit["line"])), []).append(
+                (int(hit["col"]), hit["what"].strip()))
     return m.wall, m.maxrss_mb, found, "" if m.returncode in (0, 1) else m.stderr[-300:]
+
+
+Access = tuple[int, str]  # djch's column (1-based) and `row.attr`
+
+# why a line only djch reports, decided from the code where it can be (see `classify`)
+CATEGORIES = ("test/migration", "assignment", "write", "not in a loop", "not the loop's row",
+              "same loop as ours", "loop over a literal", "no such relation in the tree",
+              "other")
+_WRITES = frozenset({"create", "add", "save", "delete", "update", "set", "remove", "clear",
+                     "get_or_create", "update_or_create", "bulk_create"})
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_RELATION_CALLS = ("ForeignKey", "OneToOneField", "ManyToManyField", "GenericForeignKey",
+                   "GenericRelation", "ParentalKey", "ParentalManyToManyField", "TreeForeignKey",
+                   "TreeManyToManyField", "TaggableManager", "ClusterTaggableManager")
+# relations of django.contrib models, which are not in the corpora
+_CONTRIB_RELATIONS = frozenset({"groups", "user_permissions", "permissions", "content_type",
+                                "user", "site", "logentry_set"})
+
+
+class _Tree:
+    """The parsed files of one corpus and the relation names its models declare."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._parsed: dict[str, tuple[ast.Module, dict[ast.AST, ast.AST]] | None] = {}
+        self._relations: set[str] | None = None
+
+    def parsed(self, path: str) -> tuple[ast.Module, dict[ast.AST, ast.AST]] | None:
+        if path not in self._parsed:
+            try:
+                module = ast.parse((self.root / path).read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                self._parsed[path] = None
+            else:
+                parents = {child: node for node in ast.walk(module)
+                           for child in ast.iter_child_nodes(node)}
+                self._parsed[path] = (module, parents)
+        return self._parsed[path]
+
+    def relations(self) -> set[str]:
+        """Every relation name a model of the tree declares: fields, `related_name`s."""
+        if self._relations is None:
+            names = set(_CONTRIB_RELATIONS)
+            for file in self.root.rglob("*.py"):
+                try:
+                    module = ast.parse(file.read_text(encoding="utf-8"))
+                except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                    continue
+                for node in ast.walk(module):
+                    if not isinstance(node, ast.Call):
+                        continue
+                    func = node.func
+                    fname = func.attr if isinstance(func, ast.Attribute) else (
+                        func.id if isinstance(func, ast.Name) else "")
+                    if not fname.endswith(_RELATION_CALLS):
+                        continue
+                    for kw in node.keywords:
+                        if kw.arg in ("related_name", "related_query_name") and isinstance(
+                                kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                            # a `%(class)s_...` template names relations we cannot list
+                            names.add("%" if "%(" in kw.value.value else kw.value.value)
+                for node in ast.walk(module):
+                    if isinstance(node, ast.ClassDef):
+                        for stmt in node.body:
+                            if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(
+                                    stmt.value, ast.Call):
+                                func = stmt.value.func
+                                fname = func.attr if isinstance(func, ast.Attribute) else (
+                                    func.id if isinstance(func, ast.Name) else "")
+                                if fname.endswith(_RELATION_CALLS):
+                                    targets = (stmt.targets if isinstance(stmt, ast.Assign)
+                                               else [stmt.target])
+                                    names.update(t.id for t in targets
+                                                 if isinstance(t, ast.Name))
+            self._relations = names
+        return self._relations
+
+
+def _access_node(module: ast.Module, line: int, col: int, what: str) -> ast.Attribute | None:
+    """The `row.attr` attribute djch points at (its column is 1-based)."""
+    attr = what.rsplit(".", 1)[-1]
+    best: ast.Attribute | None = None
+    for node in ast.walk(module):
+        if isinstance(node, ast.Attribute) and node.lineno == line and node.attr == attr:
+            if node.col_offset == col - 1:
+                return node
+            best = best or node
+    return best
+
+
+def _loops_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> list[ast.AST]:
+    """The loops and comprehensions around `node` in its own function, innermost first (a
+    `for` whose iterable holds `node` does not count: the iterable is evaluated once)."""
+    out: list[ast.AST] = []
+    cur = parents.get(node)
+    while cur is not None and not isinstance(cur, _FUNCS):
+        once: ast.AST | None = None
+        if isinstance(cur, ast.For | ast.AsyncFor):
+            once = cur.iter
+        elif isinstance(cur, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            once = cur.generators[0].iter
+        if isinstance(cur, ast.For | ast.AsyncFor | ast.While | ast.ListComp | ast.SetComp
+                      | ast.DictComp | ast.GeneratorExp) and not (
+                          once is not None and any(n is node for n in ast.walk(once))):
+            out.append(cur)
+        cur = parents.get(cur)
+    return out
+
+
+def _binds(loop: ast.AST, name: str) -> bool:
+    """Whether `name` is a loop target of `loop` or assigned anywhere inside it."""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for n in ast.walk(loop))
+
+
+def classify(tree: _Tree, path: str, line: int, accesses: list[Access],
+             ours: list[tuple[int, str]]) -> str:
+    """Why stackwise does not report this djch line: one of `CATEGORIES` ("other": read it).
+
+    `ours` holds stackwise's findings in the same file as (line, message).
+    """
+    if is_test_or_migration(path):
+        return "test/migration"
+    parsed = tree.parsed(path)
+    if parsed is None:
+        return "other"
+    module, parents = parsed
+    kinds = []
+    for col, what in accesses:
+        node = _access_node(module, line, col, what)
+        if node is None:
+            kinds.append("other")
+            continue
+        parent = parents.get(node)
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            kinds.append("assignment")
+            continue
+        # `row.rel.create(...)`, `row.rel.filter(...).delete()`: a write, nothing to prefetch
+        up: ast.AST | None = parent
+        while isinstance(up, ast.Attribute) and isinstance(parents.get(up), ast.Call):
+            if up.attr in _WRITES:
+                break
+            up = parents.get(parents[up])
+            up = up if isinstance(up, ast.Attribute) else None
+        if isinstance(up, ast.Attribute) and up.attr in _WRITES:
+            kinds.append("write")
+            continue
+        loops = _loops_of(node, parents)
+        if not loops:
+            kinds.append("not in a loop")
+            continue
+        row = what.split(".", 1)[0]
+        own = [lp for lp in loops if _binds(lp, row)]
+        if not own:  # an object fixed before the loop: its relation is cached after one read
+            kinds.append("not the loop's row")
+            continue
+        loop = own[-1]  # the outermost loop that binds the row: stackwise reports once in it
+        first, last = loop.lineno, loop.end_lineno or loop.lineno
+        if any(first <= n <= last and (f"`{what}`" in msg or f"`{what}." in msg)
+               for n, msg in ours):
+            kinds.append("same loop as ours")
+            continue
+        it = getattr(own[0], "iter", None)
+        if it is None and isinstance(own[0], ast.ListComp | ast.SetComp | ast.DictComp
+                                     | ast.GeneratorExp):
+            it = own[0].generators[0].iter
+        if isinstance(it, ast.List | ast.Tuple | ast.Set) or (
+                isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id == "range"):
+            kinds.append("loop over a literal")
+            continue
+        relations = tree.relations()
+        if "%" not in relations and node.attr not in relations and not node.attr.endswith(
+                "_set"):
+            kinds.append("no such relation in the tree")
+            continue
+        kinds.append("other")
+    # a line counts as its most telling access: any unexplained one leaves it to be read
+    return "other" if "other" in kinds else min(kinds, key=CATEGORIES.index)
 
 
 def run_stackwise(root: Path) -> tuple[float, float, list[dict[str, object]], str]:
@@ -114,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     totals: Counter[str] = Counter()
+    categories: Counter[str] = Counter()  # the djch-only lines, by `classify`
     timings: list[tuple[str, float, float]] = []
     for project, version in [*CORPORA, *EXTRA]:
         if project not in DJANGO or (args.corpus and args.corpus not in project):
@@ -125,17 +317,24 @@ def main(argv: list[str] | None = None) -> int:
         per: Counter[str] = Counter(pattern(str(f["code"]), str(f["message"]), str(f["path"]))
                                     for f in s_found)
         s_lines = {(str(f["path"]), int(str(f["line"]))) for f in s_found}
-        both = len(d_found & s_lines)
+        d_lines = set(d_found)
+        both = len(d_lines & s_lines)
+        tree = _Tree(root)
+        why = {key: classify(tree, key[0], key[1], d_found[key],
+                             [(int(str(f["line"])), str(f["message"])) for f in s_found
+                              if f["path"] == key[0]])
+               for key in sorted(d_lines - s_lines)}
+        categories.update(why.values())
         print(f"{project:16} {files:5d} | {d_wall:7.1f} {d_mb:5.0f} {len(d_found):4d} | "
               f"{s_wall:11.1f} {s_mb:5.0f} {per['to-one (select)']:6d} "
               f"{per['to-many (prefetch)']:8d} {per['deferred field']:5d} "
               f"{per['per-iteration query']:5d} {per['serializer']:4d} {per['admin']:5d} "
               f"{per['export/table']:7d} {per['template']:4d} | {both:4d} "
-              f"{len(d_found - s_lines):9d} {len(s_lines - d_found):7d}")
+              f"{len(d_lines - s_lines):9d} {len(s_lines - d_lines):7d}")
         for err, tool in ((d_err, "djch"), (s_err, "stackwise")):
             if err:
                 print(f"    {tool} failed: {err.strip()}")
-        totals.update({"djch": len(d_found), "stackwise": len(s_lines), "both": both,
+        totals.update({"djch": len(d_lines), "stackwise": len(s_lines), "both": both,
                        "djch_s": round(d_wall), "sw_s": round(s_wall)})
         if not args.no_timing:
             full, f_err = run_full(root)
@@ -145,12 +344,17 @@ def main(argv: list[str] | None = None) -> int:
                 if err:
                     print(f"    full check failed: {err.strip()}")
         if args.list:
-            for path, line in sorted(d_found):
-                print(f"    djch      {path}:{line}{'  (both)' if (path, line) in s_lines else ''}")
+            for path, line in sorted(d_lines):
+                whats = " ".join(sorted({w for _, w in d_found[path, line]}))
+                tag = "(both)" if (path, line) in s_lines else f"[{why[path, line]}]"
+                print(f"    djch      {path}:{line} {whats}  {tag}")
             for f in sorted(s_found, key=lambda f: (str(f["path"]), int(str(f["line"])))):
                 print(f"    stackwise {f['path']}:{f['line']} {f['code']} {f['message']}")
     print(f"total: djch {totals['djch']} lines in ~{totals['djch_s']}s, stackwise "
           f"{totals['stackwise']} lines in ~{totals['sw_s']}s, on the same line: {totals['both']}")
+    print(f"djch-only lines by category ({sum(categories.values())}):")
+    for name in CATEGORIES:
+        print(f"    {name:30} {categories[name]:4d}")
     if timings:
         print()
         print(f"{'project':16} {'check s':>8} {'--ignore DJA s':>14} {'DJA adds':>8}")

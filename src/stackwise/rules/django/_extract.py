@@ -426,6 +426,7 @@ class _Function:
         self._self_derived: set[ast.Name] = set()
         self._loop_names: set[str] = set()  # loop targets met so far (source order)
         self._params: set[str] | None = None
+        self._none_names: set[str] = set()  # names last bound to a literal None (see _assign)
 
     @classmethod
     def class_level_qs(cls, ctx: FileContext, value: ast.expr, scope: Scope,
@@ -490,14 +491,16 @@ class _Function:
                          ops: list[list[Any]]) -> list[Any] | None:
         """`event.orders.filter(...)`, `self.request.event.orders.all()`: the related manager
         `attr` of an object named like a model (`event`), when a queryset method is called on
-        it. A loop variable is left to its loop (its rows may have been prefetched)."""
+        it. `row.rel.all()` of a loop variable is left to its loop (its rows may have been
+        prefetched); `row.rel.filter(...)` is a fresh query whatever the loop prefetched."""
         if not ops or ops[-1][0] not in _RELATED_QS or attr.startswith("_"):
             return None
         root = owner
         while isinstance(root, ast.Attribute):
             root = root.value
         if isinstance(root, ast.Name):
-            if root.id in self._loop_names or (owner is root and root.id == self.self_name):
+            if (root.id in self._loop_names and ops[-1][0] == "all") or (
+                    owner is root and root.id == self.self_name):
                 return None  # `row.rel` or `row.fk.rel` in a loop: the loop's rows decide
             if self._params is None:
                 args = self.node.args if self.node is not None else None
@@ -718,11 +721,13 @@ class _Function:
                         for n in walk(t):
                             if isinstance(n, ast.Name):
                                 self.env[n.id] = None
+                                self._none_names.discard(n.id)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 if node.value is not None:
                     self._assign(node.target.id, node.value)
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 self.env[node.target.id] = None
+                self._none_names.discard(node.target.id)
             elif isinstance(node, ast.Return) and node.value is not None:
                 self.returns.append(self.qs(node.value))
             elif isinstance(node, ast.Call):
@@ -734,6 +739,14 @@ class _Function:
         return self._result()
 
     def _assign(self, name: str, value: ast.expr) -> None:
+        if isinstance(value, ast.Constant) and value.value is None:
+            # `changes = None` then `changes = Change.objects.filter(...)`: a loop over the
+            # name cannot iterate None, so the None binding adds no rows of its own; a queryset
+            # bound before it (another branch) is kept so what it selects still counts
+            if not isinstance(self.env.get(name), dict):
+                self.env[name] = None
+                self._none_names.add(name)
+            return
         if isinstance(value, ast.Call | ast.Attribute | ast.Name | ast.Subscript):
             root: ast.expr = value
             while isinstance(root, ast.Call | ast.Attribute | ast.Subscript):
@@ -744,6 +757,9 @@ class _Function:
         if desc is not None and desc["ops"] and desc["ops"][-1][0] in EVALUATING:
             desc = None  # `order = Order.objects.get(...)`: an instance, not a queryset
         prev = self.env.get(name, "absent")
+        if name in self._none_names:
+            self._none_names.discard(name)
+            prev = "absent"
         if desc is None:
             self.env[name] = None
         elif prev == "absent" or prev is None:
@@ -1001,6 +1017,7 @@ def _accesses(ctx: FileContext, var: str,
     aliases: dict[str, list[str]] = {var: []}
     seen: set[int] = set()
     acc: list[list[Any]] = []
+    stores: list[tuple[ast.AST, list[str]]] = []
     bare = False
     store = False
     src = ctx.source
@@ -1054,10 +1071,57 @@ def _accesses(ctx: FileContext, var: str,
                     aliases[root.id])
                 is_store = isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
                 store = store or is_store
+                if is_store:
+                    stores.append((node, path))
                 acc.append([path, root.lineno, src.char_column(root.lineno, root.col_offset),
                             prefix + ends, is_store])
         elif isinstance(node, ast.Name) and id(node) not in seen and node.id in aliases and (
                 isinstance(node.ctx, ast.Load)):
             bare = True
         stack.extend(reversed(list(child_nodes(node))))
+    if stores:
+        acc = _drop_cached(body, acc, stores)
     return acc, bare, store
+
+
+# what may skip the statements it holds: a store inside one of these only caches the relation for
+# the reads inside it (`with` and `try` bodies run through)
+_GUARDS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.BoolOp,
+           ast.match_case, ast.comprehension, *_SCOPES)
+
+
+def _drop_cached(body: list[ast.AST], acc: list[list[Any]],
+                 stores: list[tuple[ast.AST, list[str]]]) -> list[list[Any]]:
+    """`row.author = author` then `row.author.name`: Django caches the assigned object, so a
+    read of that relation after the store, where the store surely ran, loads nothing."""
+    parents: dict[ast.AST, ast.AST] = {}
+    for top in body:
+        for n in walk(top):
+            for c in child_nodes(n):
+                parents[c] = n
+    spans: list[tuple[tuple[int, int], int, list[str]]] = []
+    for node, path in stores:
+        assign = parents.get(node)
+        start = (getattr(assign, "end_lineno", None) or getattr(node, "end_lineno", 0) or 0,
+                 getattr(assign, "end_col_offset", None) or 0)
+        child, guard = node, parents.get(node)
+        while guard is not None and not isinstance(guard, _GUARDS):
+            child, guard = guard, parents.get(guard)
+        if guard is None:  # straight in the loop body: until its end
+            end = max(getattr(b, "end_lineno", None) or 0 for b in body)
+        else:  # until the end of the block holding the store (not the `else` beside it)
+            block = next((blk for f in ("body", "orelse", "finalbody")
+                          if child in (blk := getattr(guard, f, None) or [])), None)
+            if not isinstance(block, list):
+                continue
+            end = getattr(block[-1], "end_lineno", None) or 0
+        spans.append((start, end, path))
+    out = []
+    for entry in acc:
+        path, line, col, _ends, is_store = entry
+        if not is_store and any(
+                path[:len(sp)] == sp and (line, col) > start and line <= end
+                for start, end, sp in spans):
+            continue
+        out.append(entry)
+    return out

@@ -18,20 +18,29 @@ from stackwise.engine.project import Project
 from stackwise.findings import Frame
 from stackwise.rules.django._extract import CLASSES, FUNCTIONS, QS
 
+# django-lifecycle's abstract model: `class LifecycleModel(LifecycleModelMixin, models.Model)`
+_LIFECYCLE = ("django_lifecycle.LifecycleModel", "django_lifecycle.models.LifecycleModel")
 MODEL_BASES = frozenset({
     "django.db.models.Model", "django.db.models.base.Model",
     "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
     "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.models.PermissionsMixin",
     "django.contrib.sessions.base_session.AbstractBaseSession",
     "modelcluster.models.ClusterableModel",
+    *_LIFECYCLE,
 })
-# bases that add no manager and no relation we would need to know about
+# bases that add no manager and no relation we would need to know about (django-lifecycle's
+# mixin only adds hooks around save() and delete())
 _PLAIN_MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model",
-                                "modelcluster.models.ClusterableModel", "builtins.object"})
+                                "modelcluster.models.ClusterableModel", "builtins.object",
+                                *_LIFECYCLE, "django_lifecycle.LifecycleModelMixin",
+                                "django_lifecycle.mixins.LifecycleModelMixin"})
 MANAGER_BASES = frozenset({
     "django.db.models.Manager", "django.db.models.manager.Manager",
     "django.db.models.manager.BaseManager", "django.db.models.QuerySet",
     "django.db.models.query.QuerySet",
+    # django.contrib.auth's user managers add create_user() and the like, no get_queryset()
+    "django.contrib.auth.models.UserManager", "django.contrib.auth.models.BaseUserManager",
+    "django.contrib.auth.base_user.BaseUserManager",
 })
 VIEW_PREFIXES = ("django.views.", "rest_framework.", "django.contrib.admin.")
 APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
@@ -771,6 +780,9 @@ _ALWAYS_QUERY = frozenset({
     "filter()", "exclude()", "get()", "order_by()", "values()", "values_list()", "annotate()",
     "aggregate()", "latest()", "earliest()", "in_bulk()", "distinct()", "select_related()",
     "prefetch_related()", "only()", "defer()",
+    # `last()` reverses the queryset (a clone): a query even on prefetched rows. `first()` is
+    # left out: on an ordered prefetched manager it reads the cache
+    "last()",
 })
 
 
