@@ -36,6 +36,7 @@ from stackwise.engine.source import (
     decode,
     fixed_recursion_headroom,
     parse,
+    parses,
 )
 
 if TYPE_CHECKING:
@@ -367,6 +368,28 @@ def _comments(text: str) -> dict[int, str] | None:
 FileResult = dict[str, Any]
 """Plain data: {"findings": [RawFinding...], "facts": raw FileFacts | None,
 "suppress": {line: [codes]}} — what the cache stores and the linker reads."""
+
+
+NOT_ANALYSED = False
+"""The facts of a file that was read and found to parse, but not analysed, because the rules
+that run cannot report on it nor need it (`skim`). Unlike None (a file with no facts: it did
+not parse), such a file is analysed as soon as the project needs its facts."""
+
+
+def skim(data: bytes, path: str, words: Sequence[str]) -> FileResult | None:
+    """The result of a file that the rules that run need only if they reach it: read, found
+    to parse, and not analysed (facts `NOT_ANALYSED`). None when it must be analysed now: it
+    mentions one of `words` (a rule may report on it), or it may not decode or parse (then the
+    analysis gives the reason, exactly as it would have)."""
+    with fixed_recursion_headroom():
+        try:
+            source = decode(data)
+        except Unanalysable:
+            return None
+        text = source.text
+        if any(w in text for w in words) or not parses(source, path):
+            return None
+    return {"findings": [], "facts": NOT_ANALYSED, "suppress": {}}
 
 
 def analyse_source(

@@ -8,7 +8,7 @@ constructors (`Report()` runs `Report.__init__`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -40,21 +40,26 @@ class Project:
     """Files besides the analysed code that project rules read (`read_text`): path -> content
     digest, or None for a path looked for and not found. The runner re-checks them on a warm
     run, so a cached project result is reused only while none of them changed or appeared."""
+    absent: Mapping[str, object] = field(default_factory=dict)
+    """Modules of the project whose files were not analysed (see `reach_from_async`)."""
+    wanted: set[str] = field(default_factory=set)
+    """The `absent` modules a resolution looked into: without them, its answer may be wrong."""
 
     @classmethod
     def link(
-        cls, files: dict[str, FileFacts], settings: Settings | None = None, root: str = ""
+        cls, files: dict[str, FileFacts], settings: Settings | None = None, root: str = "",
+        absent: Mapping[str, object] | None = None,
     ) -> Project:
-        project = cls(files, settings=settings, root=root)
+        project = cls(files, settings=settings, root=root, absent=absent or {})
         ambiguous: set[str] = set()
         for path in sorted(files):
             facts = files[path]
-            if facts.module in project.modules:
+            if facts.module in project.modules or facts.module in project.absent:
                 ambiguous.add(facts.module)
                 continue
             project.modules[facts.module] = path
         for name in ambiguous:  # two files claim one module name: resolve neither
-            del project.modules[name]
+            project.modules.pop(name, None)
         for module, path in project.modules.items():
             facts = files[path]
             del module
@@ -94,6 +99,18 @@ class Project:
     def _resolve(self, target: str) -> str | None:
         if target in self.functions or target in self.classes:
             return target
+        missing = 0  # parts of the module the answer would come from, if it is `absent`
+        if self.absent:  # the longest module the name starts with, as the loop below finds it
+            end = target.rfind(".")
+            while end > 0:
+                prefix = target[:end]
+                if prefix in self.modules:
+                    break
+                if prefix in self.absent:
+                    self.wanted.add(prefix)
+                    missing = prefix.count(".") + 1
+                    break
+                end = target.rfind(".", 0, end)
         if target.partition(".")[0] not in self._roots:
             return None  # `logging.getLogger`, `asyncio.sleep`: no project module is named so
         # a method through the class hierarchy: pkg.mod.Class.method
@@ -106,6 +123,8 @@ class Project:
         parts = target.split(".")
         modules = self.modules
         for i in range(len(parts) - 1, 0, -1):
+            if i < missing:  # the module that would answer was not analysed: no answer yet
+                return None
             path = modules.get(".".join(parts[:i]))
             if path is None:
                 continue
@@ -170,6 +189,26 @@ class Project:
     def _roots(self) -> frozenset[str]:
         """The top-level names of the project's modules (every definition starts with one)."""
         return frozenset(m.partition(".")[0] for m in self.modules)
+
+    def reach_from_async(self) -> set[str]:
+        """The `absent` modules needed to follow every call made by an async function, and
+        every call of the functions those reach, to its target.
+
+        A module is needed when resolving one of those calls looked into it (for the name
+        itself, a re-export, a star import or a base class). Once every needed module is
+        linked, each of those calls resolves as it would with every file of the project
+        linked: the answers of the rules that declare `async_reach` do not change."""
+        self.wanted = set()
+        functions = self.functions
+        stack = sorted(q for q, (_, fn) in functions.items() if fn.is_async)
+        seen = set(stack)
+        while stack:
+            for call in functions[stack.pop()][1].calls:
+                target = self.call_target(call)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return set(self.wanted)
 
     # -- other files ----------------------------------------------------------------------------
 

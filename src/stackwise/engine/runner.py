@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,10 +29,11 @@ if TYPE_CHECKING:  # imported when a file must be analysed or the project linked
     # that finds every result in its cache never loads the analysis code or the rules
     from stackwise.engine.extract import FileResult
     from stackwise.engine.facts import FileFacts
+    from stackwise.engine.project import Project
     from stackwise.rules._api import ProjectRule, Rule
 
 _RACY_NS = 2_000_000_000  # a file changed this close to its read is re-hashed next time
-_CACHE_FORMAT = 3  # bump when the shape of what the cache stores changes
+_CACHE_FORMAT = 4  # bump when the shape of what the cache stores changes
 _SEVERITIES = frozenset(str(s) for s in Severity)
 _PARALLEL_MIN = 24  # below this many files to analyse, one process is faster
 
@@ -54,23 +55,28 @@ class CheckResult:
 _WORKER_SETTINGS: Settings | None = None
 _WORKER_VERBOSE = False
 _WORKER_RULES: tuple[type[Rule], ...] = ()
+_WORKER_WORDS: tuple[str, ...] | None = None
 
 
-def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...]) -> None:
-    global _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES
+def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...],
+                 words: tuple[str, ...] | None) -> None:
+    global _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, _WORKER_WORDS
     _WORKER_SETTINGS = settings
     _WORKER_VERBOSE = verbose
     _WORKER_RULES = rules
+    _WORKER_WORDS = words
 
 
 def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool,
-                 rules: tuple[type[Rule], ...]) -> tuple[Any, ...]:
+                 rules: tuple[type[Rule], ...],
+                 words: tuple[str, ...] | None = None) -> tuple[Any, ...]:
     """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns).
 
-    Never raises: a file that cannot be read is one `SW000`, a bug in stackwise on this file is
-    one `SW001`, and the run goes on."""
+    With `words` (see `_reach_words`), a file that mentions none of them is only skimmed
+    (`extract.skim`). Never raises: a file that cannot be read is one `SW000`, a bug in
+    stackwise on this file is one `SW001`, and the run goes on."""
     try:
-        return _read_and_analyse(sf, settings, verbose, rules)
+        return _read_and_analyse(sf, settings, verbose, rules, words)
     except Exception as exc:
         msg = (f"internal error in stackwise while reading this file: {type(exc).__name__}: "
                f"{exc}; please report it (`--verbose` adds the traceback)")
@@ -92,7 +98,8 @@ ignore the flag."""
 
 
 def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
-                      rules: tuple[type[Rule], ...]) -> tuple[Any, ...]:
+                      rules: tuple[type[Rule], ...],
+                      words: tuple[str, ...] | None) -> tuple[Any, ...]:
     def unreadable(reason: str) -> tuple[Any, ...]:
         return _not_analysed(sf, "SW000", f"could not analyse: {reason}")
 
@@ -132,15 +139,19 @@ def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
         os.close(fd)
     if len(data) > limit:
         return unreadable("the file grew past max-file-size while being read")
-    from stackwise.engine.extract import analyse_source
+    from stackwise.engine.extract import analyse_source, skim
 
-    result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, rules, verbose)
+    result = skim(data, sf.display, words) if words is not None else None
+    if result is None:
+        result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, rules,
+                                verbose)
     return (sf.display, st.st_mtime_ns, len(data), content_digest(data), result, read_ns)
 
 
 def _analyse_batch(batch: list[SourceFile]) -> list[tuple[Any, ...]]:
     assert _WORKER_SETTINGS is not None
-    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES) for sf in batch]
+    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, _WORKER_WORDS)
+            for sf in batch]
 
 
 def _batches(items: list[SourceFile], jobs: int) -> list[list[SourceFile]]:
@@ -159,10 +170,10 @@ def _size(path: str) -> int:
 
 def _run_analysis(
     todo: list[SourceFile], settings: Settings, jobs: int, verbose: bool, warnings: list[str],
-    rules: tuple[type[Rule], ...],
+    rules: tuple[type[Rule], ...], words: tuple[str, ...] | None = None,
 ) -> list[tuple[Any, ...]]:
     if jobs <= 1 or len(todo) < _PARALLEL_MIN:
-        return [_analyse_one(sf, settings, verbose, rules) for sf in todo]
+        return [_analyse_one(sf, settings, verbose, rules, words) for sf in todo]
     import multiprocessing  # only a cold run needs them (and they take a while to import)
     from concurrent.futures import ProcessPoolExecutor
 
@@ -178,14 +189,14 @@ def _run_analysis(
     done: set[str] = set()
     try:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(settings, verbose, rules)) as pool:
+                                 initargs=(settings, verbose, rules, words)) as pool:
             for results in pool.map(_analyse_batch, _batches(todo, jobs)):
                 out.extend(results)
                 done.update(r[0] for r in results)
     except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
         warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing in one "
                         "process")
-        out.extend(_analyse_one(sf, settings, verbose, rules) for sf in todo
+        out.extend(_analyse_one(sf, settings, verbose, rules, words) for sf in todo
                    if sf.display not in done)
     return out
 
@@ -232,6 +243,27 @@ def _active(select: Sequence[str], ignore: Sequence[str], refs: Sequence[RuleRef
     return tuple(files), projects
 
 
+def _reach_words(files: Sequence[RuleRef], projects: Sequence[RuleRef]
+                 ) -> tuple[str, ...] | None:
+    """The words that make a file worth analysing at once, when the rules that run let the
+    others wait; None when every file must be analysed.
+
+    They do when every per-file rule names the words a file must contain for it to report
+    (`requires_text`) and every project rule reads only what async code reaches
+    (`async_reach`): the ASY family. A file that contains none of those words (nor `async`,
+    where the async functions are) is then only read and checked to parse, and analysed later
+    only if the calls made by async code reach into it (`Project.reach_from_async`)."""
+    # SW000/SW001 are the engine's own (a file that does not decode or parse is analysed, so
+    # that the reason is the same as ever): their classes only carry the docs
+    if not all(r.words for r in files if not r.code.startswith("SW")) or not all(
+            r.async_reach for r in projects):
+        return None
+    found = {w for r in files for w in r.words}
+    if projects:
+        found.add("async")
+    return tuple(sorted(found))
+
+
 def _cache_key(settings: Settings, select: Sequence[str] | None = None,
                ignore: Sequence[str] | None = None, refs: Sequence[RuleRef] | None = None) -> str:
     """The key of the per-file cache for a selection (without `select`/`ignore`, the settings'
@@ -263,10 +295,10 @@ def _manifest(store: Cache) -> tuple[RuleRef, ...]:
     (importing the ~50 rule modules costs more than a whole warm run), else discovered.
     `store` is keyed by `_build_key()`."""
     raw = store.read("rules")
-    if (isinstance(raw, list) and raw and all(
-            isinstance(r, list) and len(r) == 4 and all(type(x) is str for x in r)
-            and r[1] in (FILE, PROJECT, COLLECTOR) for r in raw)):
-        return tuple(RuleRef(*r) for r in raw)
+    if isinstance(raw, list) and raw:
+        cached = [RuleRef.from_raw(r) for r in raw]
+        if all(r is not None for r in cached):
+            return tuple(r for r in cached if r is not None)
     from stackwise.rules.registry import manifest
 
     refs = manifest()
@@ -364,6 +396,7 @@ def _check(
     warnings = list(discovery.warnings)
 
     file_refs, wanted = _active(sel, ign, refs)
+    words = _reach_words(file_refs, wanted)
     cache = base.sibling(_selection_key(settings, file_refs, wanted))
     loaded: list[tuple[type[Rule], ...]] = []
 
@@ -404,7 +437,7 @@ def _check(
     by_display = {sf.display: sf for sf in files}
     fresh: dict[str, FileResult] = {}
     for display, mtime, size, digest, result, read_ns in _run_analysis(
-        todo, settings, jobs, verbose, warnings, rules() if todo else ()
+        todo, settings, jobs, verbose, warnings, rules() if todo else (), words
     ):
         sf_module = by_display[display]
         if read_ns and read_ns - mtime < _RACY_NS:
@@ -427,6 +460,7 @@ def _check(
     project_from_cache = False
     facts_store: dict[str, Any] = {}
     missing: list[SourceFile] = []
+    reached: list[SourceFile] = []  # skimmed files the project rules turned out to need
     if (project_cached is not None and project_cached[0] == fingerprint and not fresh
             and _inputs_unchanged(str(project_root), project_cached[2], settings.max_file_size)):
         project_findings, project_inputs = project_cached[1], project_cached[2]
@@ -443,6 +477,34 @@ def _check(
             from stackwise.engine.facts import FileFacts
 
             all_facts: dict[str, FileFacts] = {}
+            skimmed: dict[str, list[str]] = {}  # module -> files read but not analysed
+
+            def take(display: str, digest: str, raw: Any) -> bool:
+                """Record a file's facts; False if they must be worked out again."""
+                if raw is False:  # extract.NOT_ANALYSED
+                    if words is None:  # (not written under a key that analyses everything)
+                        return False
+                    skimmed.setdefault(by_display[display].module, []).append(display)
+                elif raw is not None:
+                    try:
+                        all_facts[display] = FileFacts.from_raw(raw)
+                    except Exception:  # facts of another shape: analyse the file again
+                        return False
+                facts_store[display] = [digest, raw]
+                return True
+
+            def analyse(batch: list[SourceFile], skim: tuple[str, ...] | None) -> None:
+                for display, mtime, size, digest, result, read_ns in _run_analysis(
+                    batch, settings, jobs, verbose, warnings, rules(), skim
+                ):
+                    if read_ns and read_ns - mtime < _RACY_NS:
+                        mtime = 0
+                    sf2 = by_display[display]
+                    from_cache.discard(display)
+                    entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
+                                        result["findings"], result["suppress"]]
+                    take(display, digest, result["facts"])
+
             for sf in files:
                 e = entries.get(sf.display)
                 if e is None:
@@ -459,34 +521,31 @@ def _check(
                         continue
                     else:
                         raw = None
-                facts_store[sf.display] = [e[2], raw]
-                if raw is not None:
-                    try:
-                        all_facts[sf.display] = FileFacts.from_raw(raw)
-                    except Exception:  # facts of another shape: analyse the file again
-                        missing.append(sf)
+                if not take(sf.display, e[2], raw):
+                    missing.append(sf)
             if missing:  # the facts file was lost or damaged: re-analyse those files
-                for display, mtime, size, digest, result, read_ns in _run_analysis(
-                    missing, settings, jobs, verbose, warnings, rules()
-                ):
-                    if read_ns and read_ns - mtime < _RACY_NS:
-                        mtime = 0
-                    sf2 = by_display[display]
-                    from_cache.discard(display)
-                    entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
-                                        result["findings"], result["suppress"]]
-                    facts_store[display] = [digest, result["facts"]]
-                    if result["facts"] is not None:
-                        all_facts[display] = FileFacts.from_raw(result["facts"])
+                analyse(missing, words)
+            linked: Any = all_facts  # or the Project `_link_reach` linked
+            if words is not None and wanted:
+                try:
+                    linked = _link_reach(all_facts, skimmed, settings, project_root,
+                                         lambda batch: analyse(batch, None), reached,
+                                         by_display)
+                except Exception:  # a bug in the linker: link every file, which reports it
+                    rest = [by_display[d] for ds in skimmed.values() for d in ds
+                            if d not in all_facts]
+                    reached.extend(rest)
+                    analyse(rest, None)
+            if missing or reached:
                 fingerprint = project_fingerprint()
             project_findings, project_inputs = _run_project_rules(
-                all_facts, settings, verbose, str(project_root), [r.load() for r in wanted])
+                linked, settings, verbose, str(project_root), [r.load() for r in wanted])
             cache.write("facts", facts_store)
         finally:
             if gc_was_on:
                 gc.enable()
 
-    if use_cache and (todo or missing or refreshed or project_cached is None
+    if use_cache and (todo or missing or reached or refreshed or project_cached is None
                       or project_cached[0] != fingerprint or project_cached[2] != project_inputs):
         # internal errors are never stored: those files (or the project rules) run again
         stored = {d: e for d, e in entries.items() if not any(f[4] == "SW001" for f in e[5])}
@@ -535,7 +594,7 @@ def _check(
         files_checked=len(files),
         root=project_root,
         warnings=warnings,
-        analysed=len(todo) + len(missing),
+        analysed=len({sf.display for sf in (*todo, *missing, *reached)}),
         seconds=time.perf_counter() - started,
     )
 
@@ -634,13 +693,53 @@ def _inputs_unchanged(root: str, inputs: dict[str, str | None], limit: int) -> b
     return True
 
 
+def _link_reach(
+    facts: dict[str, FileFacts], skimmed: dict[str, list[str]], settings: Settings,
+    root: Path, analyse: Callable[[list[SourceFile]], None], reached: list[SourceFile],
+    by_display: dict[str, SourceFile],
+) -> Project:
+    """The project the `async_reach` rules need: some files linked, the others `absent`.
+
+    From the files that define async functions, link, ask the project which left-out modules
+    its answers needed (`Project.reach_from_async`), add them, until it needs none. `facts`
+    grows as skimmed files are analysed (`analyse` adds them, and `reached` lists them). What
+    is linked depends only on the files' contents, never on what an earlier run happened to
+    analyse, so a warm run links the same files, and answers the same, as a cold one."""
+    from stackwise.engine.project import Project
+
+    files_of: dict[str, list[str]] = {m: list(ds) for m, ds in skimmed.items()}
+    for display, f in facts.items():
+        files_of.setdefault(f.module, []).append(display)
+    linked = {d: f for d, f in facts.items() if any(fn.is_async for fn in f.functions.values())}
+    while True:
+        absent = {m: ds for m, ds in files_of.items() if any(d not in linked for d in ds)}
+        project = Project.link(linked, settings, str(root), absent=absent)
+        needed = project.reach_from_async()
+        if not needed:
+            return project  # its answers so far stand: the rules start from them
+        wanted = sorted({d for m in needed for d in files_of[m] if d not in linked})
+        todo = [by_display[d] for d in wanted if d not in facts]
+        if todo:
+            reached.extend(todo)
+            analyse(todo)
+        for d in wanted:
+            if d in facts:
+                linked[d] = facts[d]
+            else:  # analysed now and found not to parse (it changed since): nothing to link
+                for ds in files_of.values():
+                    if d in ds:
+                        ds.remove(d)
+
+
 def _run_project_rules(
-    facts: dict[str, FileFacts], settings: Settings, verbose: bool, root: str,
+    facts: dict[str, FileFacts] | Project, settings: Settings, verbose: bool, root: str,
     rules: Sequence[type[ProjectRule]],
 ) -> tuple[dict[str, list[Any]], dict[str, str | None]]:
+    """Run the project rules on every file's facts, or on a project already linked."""
     from stackwise.engine.project import Project, ProjectReporter
 
-    first = min(facts) if facts else ""  # where a project-wide internal error is reported
+    files = facts.files if isinstance(facts, Project) else facts
+    first = min(files) if files else ""  # where a project-wide internal error is reported
 
     def internal(what: str, exc: Exception) -> list[Any]:
         msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report "
@@ -650,7 +749,8 @@ def _run_project_rules(
         return [1, 1, 1, 1, "SW001", msg, "error", "", ()]
 
     try:
-        project = Project.link(facts, settings, root=root)
+        project = facts if isinstance(facts, Project) else Project.link(facts, settings,
+                                                                         root=root)
     except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
         return {first: [internal("internal error in stackwise while linking the project", exc)]}, {}
     reporter = ProjectReporter()

@@ -72,5 +72,13 @@ class FactCollector(Rule):
 class ProjectRule(_RuleBase):
     """A rule that needs the whole project (imports, call graph)."""
 
+    async_reach: ClassVar[bool] = False
+    """True when the rule reports only on calls made inside `async def` functions, and reads
+    no function but those their calls reach (through calls, imports, re-exports, star imports
+    and the class hierarchy). When every selected rule is like that (the ASY family), the
+    engine parses only the files the async code can reach: see `docs/architecture.md`,
+    "Analysing only what a selection can reach". Must never be set on a rule that reads any
+    other part of the project."""
+
     def check_project(self, project: Project, report: ProjectReporter) -> None:
         raise NotImplementedError

@@ -78,6 +78,8 @@ class RuleRef:
     kind: str  # FILE | PROJECT | COLLECTOR
     module: str
     qualname: str
+    words: tuple[str, ...] = ()  # a per-file rule's `requires_text`
+    async_reach: bool = False  # a project rule's `async_reach`
     cls: type | None = field(default=None, compare=False, repr=False)
 
     def load(self) -> type:
@@ -89,12 +91,25 @@ class RuleRef:
         assert isinstance(obj, type)
         return obj
 
-    def to_raw(self) -> list[str]:
-        return [self.code, self.kind, self.module, self.qualname]
+    def to_raw(self) -> list[object]:
+        return [self.code, self.kind, self.module, self.qualname, list(self.words),
+                self.async_reach]
+
+    @classmethod
+    def from_raw(cls, raw: object) -> RuleRef | None:
+        """The ref `to_raw` wrote, or None for anything else (a cache of another shape)."""
+        if not (isinstance(raw, list) and len(raw) == 6
+                and all(type(x) is str for x in raw[:4]) and raw[1] in (FILE, PROJECT, COLLECTOR)
+                and isinstance(raw[4], list) and all(type(w) is str for w in raw[4])
+                and type(raw[5]) is bool):
+            return None
+        return cls(raw[0], raw[1], raw[2], raw[3], tuple(raw[4]), raw[5])
 
 
 def ref(cls: type, kind: str) -> RuleRef:
-    return RuleRef(getattr(cls, "code"), kind, cls.__module__, cls.__qualname__, cls)  # noqa: B009
+    return RuleRef(getattr(cls, "code"), kind, cls.__module__, cls.__qualname__,  # noqa: B009
+                   tuple(getattr(cls, "requires_text", ())),
+                   bool(getattr(cls, "async_reach", False)), cls)
 
 
 def manifest() -> tuple[RuleRef, ...]:

@@ -69,6 +69,7 @@ class TransitiveBlockingCall(ProjectRule):
     name = "transitive-blocking-call-in-async"
     summary = "Async function calls project code that blocks: offload it or make it async"
     severity = Severity.ERROR
+    async_reach = True  # reports on calls in async functions, reads what they reach
 
     def check_project(self, project: Project, report: ProjectReporter) -> None:
         settings = project.settings

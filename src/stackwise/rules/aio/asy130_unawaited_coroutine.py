@@ -55,6 +55,7 @@ class UnawaitedCoroutine(ProjectRule):
     name = "unawaited-coroutine"
     summary = "Coroutine called without `await`: add `await` or schedule it as a task"
     severity = Severity.ERROR
+    async_reach = True  # reports on calls in async functions, reads what they reach
 
     def check_project(self, project: Project, report: ProjectReporter) -> None:
         for path, fn in project.iter_functions():
