@@ -30,6 +30,9 @@ from stackwise.engine.known_types import canonical
 from stackwise.engine.scope import Scope, child_nodes, import_target, walk
 
 CLASSES = "django.classes"
+# the label root of `get_user_model().objects`: resolved to the model `AUTH_USER_MODEL` names
+AUTH_USER = ("@auth", "@user")
+_GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 FUNCTIONS = "django.functions"
 
 QS = dict[str, Any]
@@ -49,6 +52,7 @@ PER_ITERATION = EVALUATING - {"iterator", "explain"} | frozenset({
     "filter", "exclude", "values", "values_list",
 }) | frozenset("a" + m for m in EVALUATING if m not in ("iterator", "explain"))
 _INSTANCE_SYNC = frozenset({"save", "delete", "refresh_from_db"})
+_ONE_ROW = frozenset({"get", "first", "last", "earliest", "latest"})
 _IDS_NAME = re.compile(r"^(?:\w+_)?(?:ids|pks|id_list|pk_list)$")
 _BUILTIN_ROWS = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple",
                            "builtins.reversed"})
@@ -215,6 +219,15 @@ def _strings(value: ast.expr) -> list[str] | str:
             for v in value.elts]
 
 
+def auth_user_fact(ctx: FileContext, node: ast.Assign) -> dict[str, Any] | None:
+    """Module-level `AUTH_USER_MODEL = "accounts.User"` (a settings module)."""
+    if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and (
+            node.targets[0].id == "AUTH_USER_MODEL"):
+        value = _str(node.value)
+        return {"q": f"<auth-user>{ctx.module}", "auth_user": value if value else "?"}
+    return None
+
+
 def register_fact(ctx: FileContext, node: ast.Call, scope: Scope) -> dict[str, Any] | None:
     """Module-level `admin.site.register(Model, ModelAdmin)`."""
     res = ctx.resolver
@@ -365,6 +378,46 @@ def _local_imports(ctx: FileContext,
     return out
 
 
+def _unbound_params(node: ast.FunctionDef | ast.AsyncFunctionDef,
+                    self_name: str | None) -> frozenset[str]:
+    """Parameters the body never rebinds (assignment, loop target, `del`, nested `def`)."""
+    args = node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    params.discard(self_name or "")
+    if not params:
+        return frozenset()
+    for n in walk(node):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            params.discard(n.id)
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
+                n is not node):
+            params.discard(n.name)
+        elif isinstance(n, ast.Global | ast.Nonlocal):
+            params.difference_update(n.names)
+    return frozenset(params)
+
+
+_HARMLESS_DECORATORS = frozenset({"staticmethod", "classmethod", "atomic"})
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> dict[str, Any]:
+    """How call arguments bind to the parameters: positional names (with `self`), keyword-only
+    names, the method kind, and whether a decorator may change how it is called."""
+    args = node.args
+    decos = []
+    for d in node.decorator_list:
+        f = d.func if isinstance(d, ast.Call) else d
+        decos.append(f.attr if isinstance(f, ast.Attribute) else (
+            f.id if isinstance(f, ast.Name) else "?"))
+    kind = "function"
+    if method:
+        kind = "static" if "staticmethod" in decos else (
+            "class" if "classmethod" in decos else "method")
+    return {"pos": [a.arg for a in (*args.posonlyargs, *args.args)],
+            "kwonly": [a.arg for a in args.kwonlyargs], "kind": kind,
+            "decorated": any(d not in _HARMLESS_DECORATORS for d in decos)}
+
+
 @dataclass(eq=False)
 class _Loop:
     node: ast.AST
@@ -427,6 +480,18 @@ class _Function:
         self._loop_names: set[str] = set()  # loop targets met so far (source order)
         self._params: set[str] | None = None
         self._none_names: set[str] = set()  # names last bound to a literal None (see _assign)
+        self._user_names: set[str] = set()  # locals bound to `get_user_model()`
+        # locals last bound to one row of a queryset (`event = Event.objects.get(pk=pk)`): the
+        # queryset before `.get()`, so `event.orders.all()` knows nothing was prefetched
+        self._got: dict[str, QS] = {}
+        # parameters never rebound in the body: a loop over one of them is recorded in `ploops`
+        # (resolved with the querysets the callers pass), and only there
+        self._loop_params: frozenset[str] = frozenset()
+        self._param_roots = False
+        self.ploops: list[dict[str, Any]] = []
+        self.argqs: list[list[Any]] = []  # calls passing querysets: [line, col, args, kwargs]
+        if node is not None:
+            self._loop_params = _unbound_params(node, self.self_name)
 
     @classmethod
     def class_level_qs(cls, ctx: FileContext, value: ast.expr, scope: Scope,
@@ -466,15 +531,23 @@ class _Function:
             out.append("?")
         return out
 
+    def _is_user_model(self, node: ast.expr) -> bool:
+        """`get_user_model()` (Django's, resolved through the imports)."""
+        return isinstance(node, ast.Call) and not node.args and not node.keywords and (
+            self.ctx.resolver.qualname(node.func, self.scope) or "") in _GET_USER_MODEL
+
     def _get_model(self, node: ast.expr) -> list[str] | None:
         """`Product = get_model("catalogue", "Product")` (Django's `apps.get_model`, Oscar's
-        `get_model`) at module level: the model's app label and name."""
+        `get_model`) at module level: the model's app label and name; `User =
+        get_user_model()`: `AUTH_USER` (the project rule reads `AUTH_USER_MODEL`)."""
         if not isinstance(node, ast.Name):
             return None
         b = self.ctx.resolver.lookup(node.id, self.scope)
         if b is None or b.kind != "var" or not isinstance(b.value, ast.Call):
             return None
         call = b.value
+        if self._is_user_model(call):
+            return list(AUTH_USER)
         func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
@@ -506,6 +579,14 @@ class _Function:
                 args = self.node.args if self.node is not None else None
                 self._params = set() if args is None else {
                     a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            got = self._got.get(root.id)
+            if ops[-1][0] == "all" and owner is root and got is not None and (
+                    root.id not in self._params and root.id not in self._loop_names):
+                if any(op == "prefetch_related" for op, _ in got["ops"]):
+                    return None
+                # `event = Event.objects.get(pk=pk)` then `event.orders.all()`: nothing was
+                # prefetched on that row, its related rows are a fresh query
+                return ["getrel", got, attr]
             if ops[-1][0] == "all" and root.id != self.self_name and (
                     root.id not in self._params):
                 return None  # `item = cp.item; item.addons.all()`: maybe a prefetch of `cp`'s
@@ -580,9 +661,17 @@ class _Function:
                 if isinstance(v, ast.Attribute) and self._is_self(v.value) and v.attr == "model":
                     root = ["viewmodel", self.class_q, e.attr]
                     break
+                if not e.attr.isupper() and (self._is_user_model(v) or (
+                        isinstance(v, ast.Name) and v.id in self._user_names)):
+                    root = ["label", *AUTH_USER, e.attr]  # the project's AUTH_USER_MODEL
+                    break
                 if isinstance(v, ast.Name | ast.Attribute) and not (
                         isinstance(v, ast.Name) and v.id in self.locals) and not e.attr.isupper():
                     q: str | None
+                    by_label = self._get_model(v)
+                    if by_label is not None:
+                        root = ["label", *by_label, e.attr]
+                        break
                     if isinstance(v, ast.Name) and v.id in self.imports:
                         q = self.imports[v.id]
                     else:
@@ -590,10 +679,6 @@ class _Function:
                     last = q.rsplit(".", 1)[-1] if q else ""
                     if q and last[:1].isupper() and not q.startswith("builtins."):
                         root = ["mgr", canonical(q), e.attr]
-                        break
-                    by_label = self._get_model(v)
-                    if by_label is not None:
-                        root = ["label", *by_label, e.attr]
                         break
                 rel = self._related_manager(v, e.attr, ops)
                 if rel is not None:
@@ -608,6 +693,9 @@ class _Function:
                     base = self.env[e.id]
                     if base is None:
                         return None
+                    break
+                if self._param_roots and e.id in self._loop_params:
+                    root = ["param", e.id]
                     break
                 return None
             return None
@@ -679,6 +767,14 @@ class _Function:
             rows = it.args[0]
             var = target.elts[1].id
         desc = self.qs(rows)
+        if desc is None and var is not None and self._loop_params:
+            self._param_roots = True
+            try:
+                pdesc = self.qs(rows)
+            finally:
+                self._param_roots = False
+            if pdesc is not None:
+                self._record_param_loop(node, var, it, body, pdesc, kind)
         lp = _Loop(node, names, var, it, body, desc, kind)
         lp.iter_kind = self._iter_kind(it, desc)
         if desc is not None and var is not None:
@@ -711,6 +807,47 @@ class _Function:
             "iter_name": iter_name,
         })
 
+    def _record_param_loop(self, node: ast.AST, var: str, it: ast.expr, body: list[ast.AST],
+                           desc: QS, kind: str) -> None:
+        """`for row in rows` where `rows` is a parameter: what each row reads, for the project
+        rule to check against the querysets every caller passes."""
+        acc, _bare, _store = _accesses(self.ctx, var, body)
+        if acc and kind in ("for", "comp"):
+            self.ploops.append({"param": desc["root"][1], "ops": desc["ops"],
+                                "pos": pos(self.ctx, it), "loop": pos(self.ctx, node),
+                                "var": var, "acc": acc})
+
+    def _call_args(self, node: ast.Call) -> None:
+        """Record a call that passes a queryset, so a callee looping over its parameter
+        learns what its rows load (`export_rows(Order.objects.filter(...))`)."""
+        if not node.args and not node.keywords:
+            return
+        args: list[QS | None] = []
+        found = False
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                return  # `f(*rows)`: which parameter gets what is not known
+            d = self.qs(a) if isinstance(a, ast.Name | ast.Attribute | ast.Call
+                                         | ast.Subscript) else None
+            if d is not None and d["ops"] and d["ops"][-1][0] in EVALUATING:
+                d = None
+            found = found or d is not None
+            args.append(d)
+        kwargs: dict[str, QS | None] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                return  # `f(**options)`
+            v = kw.value
+            d = self.qs(v) if isinstance(v, ast.Name | ast.Attribute | ast.Call
+                                         | ast.Subscript) else None
+            if d is not None and d["ops"] and d["ops"][-1][0] in EVALUATING:
+                d = None
+            found = found or d is not None
+            kwargs[kw.arg] = d
+        if found:
+            p = pos(self.ctx, node)
+            self.argqs.append([p[0], p[1], args, kwargs])
+
     def run(self) -> dict[str, Any] | None:
         for node, loops in self._walk():
             if isinstance(node, ast.Assign):
@@ -722,12 +859,13 @@ class _Function:
                             if isinstance(n, ast.Name):
                                 self.env[n.id] = None
                                 self._none_names.discard(n.id)
+                                if isinstance(n.ctx, ast.Store):  # not `row.status = x`
+                                    self._got.pop(n.id, None)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 if node.value is not None:
                     self._assign(node.target.id, node.value)
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                self.env[node.target.id] = None
-                self._none_names.discard(node.target.id)
+                self._aug_assign(node.target.id, node)
             elif isinstance(node, ast.Return) and node.value is not None:
                 self.returns.append(self.qs(node.value))
             elif isinstance(node, ast.Call):
@@ -738,7 +876,31 @@ class _Function:
                 self._truth(node.operand)
         return self._result()
 
+    def _aug_assign(self, name: str, node: ast.AugAssign) -> None:
+        """`qs |= Model.objects.filter(...)`: the union of two querysets of the same manager;
+        what either side selects counts as selected (never more findings than either side)."""
+        prev = self.env.get(name)
+        self._none_names.discard(name)
+        if isinstance(node.op, ast.BitOr) and isinstance(prev, dict):
+            desc = self.qs(node.value)
+            if desc is not None and desc["root"] == prev["root"] and not (
+                    desc["ops"] and desc["ops"][-1][0] in EVALUATING):
+                self.env[name] = {"root": prev["root"], "ops": prev["ops"] + desc["ops"],
+                                  "line": prev["line"]}
+                return
+        self.env[name] = None
+
     def _assign(self, name: str, value: ast.expr) -> None:
+        got = self.qs(value) if isinstance(value, ast.Call) else None
+        if got is not None and got["ops"] and got["ops"][-1][0] in _ONE_ROW and (
+                got["root"][0] in ("mgr", "label")):
+            self._got[name] = {"root": got["root"], "ops": got["ops"][:-1], "line": got["line"]}
+        else:
+            self._got.pop(name, None)
+        if self._is_user_model(value):
+            self._user_names.add(name)
+        else:
+            self._user_names.discard(name)
         if isinstance(value, ast.Constant) and value.value is None:
             # `changes = None` then `changes = Change.objects.filter(...)`: a loop over the
             # name cannot iterate None, so the None binding adds no rows of its own; a queryset
@@ -778,6 +940,7 @@ class _Function:
     def _call(self, node: ast.Call, loops: tuple[_Loop, ...]) -> None:
         ctx = self.ctx
         func = node.func
+        self._call_args(node)
         if isinstance(func, ast.Name) and node.args and len(node.args) == 1:
             callee = ctx.resolver.qualname(func, self.scope)
             arg = node.args[0]
@@ -908,6 +1071,12 @@ class _Function:
             out["serialized"] = self.serialized
         if self.listed:
             out["listed"] = self.listed
+        if self.argqs:
+            out["argqs"] = self.argqs
+        if self.ploops:
+            out["ploops"] = self.ploops
+            assert self.node is not None
+            out["sig"] = _signature(self.node, bool(self.class_q))
         if not out:
             return None
         assert self.node is not None
@@ -943,13 +1112,25 @@ _FUNCTION_HINTS = (".objects", "get_queryset(", "self.queryset", "_manager", "ob
 _RELATED_HINTS = (".all()", ".filter(", ".exclude(", ".order_by(")
 
 
+def _loops_over_param(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> bool:
+    """Cheap text test: `in <parameter>` appears (`for row in rows`, a comprehension)."""
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+             if a.arg not in ("self", "cls")]
+    alternatives = "|".join(map(re.escape, names))
+    return bool(names) and re.search(
+        rf"\bin (?:{alternatives})\b(?!\s*[\[(])", text) is not None
+
+
 def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> dict[str, Any] | None:
     if not isinstance(node, ast.AsyncFunctionDef):
         lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
         text = "\n".join(lines)
-        if not any(h in text for h in _FUNCTION_HINTS) and not (
-                "for " in text and any(h in text for h in _RELATED_HINTS)):
+        # `event.orders.filter(...)`: looped over here, or passed to a helper that loops
+        if not any(h in text for h in _FUNCTION_HINTS) and not any(
+                h in text for h in _RELATED_HINTS) and not (
+                "for " in text and _loops_over_param(node, text)):
             return None
     return _Function(ctx, node, outer).run()
 

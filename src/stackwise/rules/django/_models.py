@@ -16,7 +16,7 @@ from typing import Any
 
 from stackwise.engine.project import Project
 from stackwise.findings import Frame
-from stackwise.rules.django._extract import CLASSES, FUNCTIONS, QS
+from stackwise.rules.django._extract import AUTH_USER, CLASSES, FUNCTIONS, QS
 
 # django-lifecycle's abstract model: `class LifecycleModel(LifecycleModelMixin, models.Model)`
 _LIFECYCLE = ("django_lifecycle.LifecycleModel", "django_lifecycle.models.LifecycleModel")
@@ -170,6 +170,7 @@ class Graph:
         self.registered: list[tuple[str, str, str]] = []  # (path, model, admin class)
         self.registered_plain: list[tuple[str, int, str]] = []  # (path, line, model)
         self.register_lines: dict[tuple[str, str, str], int] = {}
+        auth_users: set[str] = set()
         for path in sorted(project.files):
             extra = project.files[path].extra
             for c in extra.get(CLASSES, ()):
@@ -178,6 +179,9 @@ class Graph:
                 elif "register" in c:
                     self.registered.append((path, c["register"][0], c["register"][1]))
                     self.register_lines[self.registered[-1]] = c.get("line", 0)
+                elif "auth_user" in c:
+                    if not is_test_or_migration(path):
+                        auth_users.add(c["auth_user"])
                 elif "register_plain" in c:
                     self.registered_plain += [(path, c["line"], m) for m in c["register_plain"]]
                 else:
@@ -202,6 +206,12 @@ class Graph:
             self._by_label[key] = None if key in self._by_label else m.q
             n = m.name.lower()
             self._by_name[n] = None if n in self._by_name else m.q
+        # `get_user_model()`: the model of the one literal `AUTH_USER_MODEL` the settings name
+        # (several settings modules naming different models, or none, leave it unknown)
+        one = next(iter(auth_users)) if len(auth_users) == 1 else ""
+        if one.count(".") == 1:
+            app, name = one.split(".")
+            self._by_label[AUTH_USER] = self._by_label.get((app.lower(), name.lower()))
         for m in self.models.values():
             self._fields(m)
         for m in sorted(self.models.values(), key=lambda m: m.q):
@@ -333,6 +343,8 @@ class Graph:
         if target is None:
             return None
         kind, value = target
+        if kind == "q" and value.endswith("settings.AUTH_USER_MODEL"):
+            return self._by_label.get(AUTH_USER)  # `ForeignKey(settings.AUTH_USER_MODEL)`
         if kind == "q":
             found = self.resolve_class(value, owner.path)
             return found if found in self.models else None
@@ -557,10 +569,16 @@ class Graph:
             if model in self.models and self._is_manager_attr(model, root[2]):
                 return model
         if root[0] == "label":
-            found = self._by_label.get((root[1].lower(), root[2].lower()))
+            found = self._by_label.get(self._label_key(root))
             if found is not None and self._is_manager_attr(found, root[3]):
                 return found
         return None
+
+    @staticmethod
+    def _label_key(root: list[Any]) -> tuple[str, str]:
+        if (root[1], root[2]) == AUTH_USER:
+            return AUTH_USER
+        return root[1].lower(), root[2].lower()
 
     def _is_manager_attr(self, model: str, attr: str) -> bool:
         return attr in ("objects", "_default_manager", "_base_manager") or any(
@@ -617,7 +635,7 @@ class Graph:
                 return None
             return model, ops, owners, None
         if kind == "label":
-            found = self._by_label.get((root[1].lower(), root[2].lower()))
+            found = self._by_label.get(self._label_key(root))
             if found is None:
                 return None
             return self._root(["mgr", found, root[3]], depth + 1)
@@ -630,10 +648,11 @@ class Graph:
             if not model:
                 return None
             return self._root(["mgr", model, root[2]], depth + 1)
-        if kind == "rel":
-            if len(root) > 3 and root[3] and not self.related_all:
+        if kind in ("rel", "getrel"):
+            if (kind == "getrel" or (len(root) > 3 and root[3])) and not self.related_all:
                 return None
-            rows = self.related_rows(root[1], root[2])
+            rows = self.related_rows(root[1], root[2]) if kind == "rel" else self._got_rows(
+                root[1], root[2])
             if rows is None:
                 return None
             target, back = rows
@@ -645,6 +664,14 @@ class Graph:
                 return None
             model, ops, owners, where = inner
             return model, [*ops, ["known_related", [back] if back else []]], owners, where
+        return None
+
+    def _got_rows(self, desc: QS, attr: str) -> tuple[str, str] | None:
+        """`related_rows` for a row fetched with `.get()` from the queryset `desc`."""
+        model = self.root_model(desc)
+        rel = self.relation(model, attr) if model is not None else None
+        if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
+            return rel.target, rel.via if rel.kind == "rev_fk" else ""
         return None
 
     def related_rows(self, owner: str, attr: str) -> tuple[str, str] | None:
@@ -786,6 +813,11 @@ _ALWAYS_QUERY = frozenset({
 })
 
 
+# what writes through a related manager's queryset (`.all().delete()`): not a read to prefetch
+_WRITES = frozenset({"delete()", "update()", "create()", "get_or_create()",
+                     "update_or_create()", "bulk_create()", "bulk_update()"})
+
+
 def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathIssue | None:
     """The first hop of `path` (read from each row of a `model` queryset loading `cov`) that
     runs a query per row, or None."""
@@ -817,6 +849,8 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
         if nxt is None:
             return None
         if nxt in _PREFETCH_CACHED:
+            if nxt == "all()" and i + 2 < len(path) and path[i + 2] in _WRITES:
+                return None  # `row.rel.all().delete()`: a write per row, no prefetch helps
             if not cov.covers(lookup, to_one=False):
                 return PathIssue("prefetch", lookup, i, rel.target)
             if nxt == "all()" and i + 2 < len(path) and path[i + 2] in ("*", "[]"):

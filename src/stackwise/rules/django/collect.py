@@ -12,6 +12,7 @@ from stackwise.rules.django._extract import (
     FUNCTIONS,
     RELEVANT_TEXT,
     alias_fact,
+    auth_user_fact,
     class_fact,
     function_fact,
     register_fact,
@@ -55,7 +56,7 @@ class DjangoFacts(FactCollector):
             if fact is not None:
                 ctx.add_fact(FUNCTIONS, fact)
         elif isinstance(node, ast.Assign) and outer.kind == "module":
-            alias = alias_fact(ctx, node, outer)
+            alias = alias_fact(ctx, node, outer) or auth_user_fact(ctx, node)
             if alias is not None:
                 ctx.add_fact(CLASSES, alias)
         elif isinstance(node, ast.Expr) and outer.kind == "module" and isinstance(

@@ -28,6 +28,7 @@ from stackwise.rules.django._models import (
     short,
     walk_path,
 )
+from stackwise.rules.django._param_loops import param_loop_hits
 from stackwise.rules.django._template_views import template_hits
 
 
@@ -73,11 +74,24 @@ class NPlusOneQuery(ProjectRule):
     `select_related()` covers its rows), `select_related()` with no arguments, `Prefetch(...)`,
     the `get_queryset()`/`queryset`/`model` of class-based views, and the related manager of an
     object named like a model (`event.orders.filter(...)`, when `Event` is the only class of
-    that name; a loop variable is left to its own loop). Only querysets of models
+    that name; a loop variable is left to its own loop), or of a row fetched with `.get()`
+    without `prefetch_related()` (`event = Event.objects.get(pk=pk)`, then
+    `event.orders.all()`). `get_user_model()` and `ForeignKey(settings.AUTH_USER_MODEL)` are
+    the model a literal `AUTH_USER_MODEL` names in the settings (unknown when no settings
+    module, or several disagreeing ones, name it). Querysets unioned with
+    `qs |= Model.objects.filter(...)` count what either side loads. Only querysets of models
     defined in the project are checked, only known relations are reported, and tests and
     migrations are skipped.
 
     Rows are also read where no loop is written:
+
+    * Helpers: a function or method that loops over one of its parameters (never rebound in
+      its body) and reads a relation per row, when every call site in the project (tests
+      aside) passes a queryset of a project model there (`order_rows(Order.objects.filter(
+      ...))`). One call site passing anything else (a list, a queryset of a custom method we
+      cannot read, `*args`), no call site at all, or a decorator that may call it otherwise
+      (`@register.simple_tag`) keeps it silent. The finding sits on the read and names the
+      call site whose queryset lacks the relation.
 
     * Django REST framework: a list view (`ListAPIView`, `ModelViewSet`, ... with
       `serializer_class` and `queryset`/`get_queryset()`) or `Serializer(qs, many=True)`
@@ -152,6 +166,7 @@ class NPlusOneQuery(ProjectRule):
             self._hits(report, admin_hits(graph))
             self._hits(report, export_hits(graph))
             self._hits(report, template_hits(graph))
+            self._hits(report, param_loop_hits(graph))
             self._drf(graph, report)
         finally:
             graph.related_all = False
