@@ -108,6 +108,10 @@ class Coverage:
     only: set[str] | None = None
     defer: set[str] = field(default_factory=set)
     ops: list[str] = field(default_factory=list)
+    shared: set[str] = field(default_factory=set)
+    """Relations that hold the same object on every row: the owner of a related manager's
+    rows (`order.positions.all()` sets each `p.order` to `order`). Whatever is read through
+    one is loaded once, on that object, not once per row."""
 
     def covers(self, lookup: str, to_one: bool = True) -> bool:
         if self.unknown:
@@ -603,6 +607,7 @@ class Graph:
                     cov.unknown = True
             elif name == "known_related":  # rows a related manager links to its owner
                 cov.select.update(args)
+                cov.shared.update(args)
             elif name in TRANSPARENT:
                 pass
             else:
@@ -838,6 +843,8 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
                     return PathIssue("deferred", el, i, None)
             return None
         lookup = f"{look}__{el}" if look else el
+        if lookup in cov.shared:
+            return None  # one object for every row: what is read through it loads once
         if rel.kind in TO_ONE:
             if not cov.covers(lookup, to_one=not many) or (rel.kind == "gfk" and not cov.covers(
                     lookup, to_one=False) and not cov.unknown):
@@ -868,7 +875,7 @@ def deep_issues(graph: Graph, model: str, cov: Coverage, path: list[str]) -> lis
     `walk_path` stops at the first."""
     extra = Coverage(select=set(cov.select), prefetch=set(cov.prefetch),
                      select_all=cov.select_all, unknown=cov.unknown, rows=cov.rows,
-                     only=cov.only, defer=cov.defer)
+                     only=cov.only, defer=cov.defer, shared=cov.shared)
     out: list[PathIssue] = []
     for _ in range(8):
         issue = walk_path(graph, model, extra, path)
