@@ -102,13 +102,15 @@ class Discovery:
             if self._shuffle is not None:
                 self._shuffle.shuffle(entries)
             for entry in entries:
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=True)  # no stat for most entries
+                    if not is_dir and not entry.name.endswith(".py"):
+                        continue  # data files (translations, JSON...): most of some trees
+                    is_link = entry.is_symlink()
+                except OSError:
+                    continue
                 rel = prefix + entry.name  # what `_rel(entry.path)` gives, without its cost
                 if self.excluded(entry.name, rel):
-                    continue
-                try:
-                    is_link = entry.is_symlink()
-                    is_dir = entry.is_dir(follow_symlinks=True)
-                except OSError:
                     continue
                 if is_link:
                     real = os.path.realpath(entry.path)
