@@ -233,3 +233,15 @@ def test_a_bug_in_following_the_reach_falls_back_to_analysing_everything(
 
     monkeypatch.setattr(Project, "reach_from_async", broken)
     assert keyed(_check(root).findings) == full
+
+
+def test_same_answer_whatever_the_discovery_order_and_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree(tmp_path / "p", {**project_files(), **{
+        f"other/m{i}.py": f"import time\n\n\ndef f{i}() -> None:\n    time.sleep({i})\n"
+        for i in range(30)}})
+    reference = keyed(_check(root).findings)
+    assert reference == keyed(_full(root, monkeypatch).findings)
+    for seed, jobs in (("1", 2), ("2", 1), ("3", 2)):
+        monkeypatch.setenv("STACKWISE_SHUFFLE_SEED", seed)
+        assert keyed(_check(root, jobs=jobs).findings) == reference
