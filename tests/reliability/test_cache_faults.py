@@ -306,13 +306,13 @@ def test_cache_folder_vanishes_mid_run(
     util.write_text(util.read_text() + "\n")
     expected = _baseline(project)
     if when == "before-analysis":
-        real = runner._run_analysis
+        real = runner._Workers.run
 
         def vanish_then_analyse(*args: Any, **kw: Any) -> Any:
             shutil.rmtree(folder, ignore_errors=True)
             return real(*args, **kw)
 
-        monkeypatch.setattr(runner, "_run_analysis", vanish_then_analyse)
+        monkeypatch.setattr(runner._Workers, "run", vanish_then_analyse)
     else:
         real_link = runner._run_project_rules
 

@@ -55,16 +55,13 @@ class CheckResult:
 _WORKER_SETTINGS: Settings | None = None
 _WORKER_VERBOSE = False
 _WORKER_RULES: tuple[type[Rule], ...] = ()
-_WORKER_WORDS: tuple[str, ...] | None = None
 
 
-def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...],
-                 words: tuple[str, ...] | None) -> None:
-    global _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, _WORKER_WORDS
+def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...]) -> None:
+    global _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES
     _WORKER_SETTINGS = settings
     _WORKER_VERBOSE = verbose
     _WORKER_RULES = rules
-    _WORKER_WORDS = words
 
 
 def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool,
@@ -148,9 +145,10 @@ def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
     return (sf.display, st.st_mtime_ns, len(data), content_digest(data), result, read_ns)
 
 
-def _analyse_batch(batch: list[SourceFile]) -> list[tuple[Any, ...]]:
+def _analyse_batch(batch: list[SourceFile],
+                   words: tuple[str, ...] | None) -> list[tuple[Any, ...]]:
     assert _WORKER_SETTINGS is not None
-    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, _WORKER_WORDS)
+    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, words)
             for sf in batch]
 
 
@@ -168,37 +166,67 @@ def _size(path: str) -> int:
         return 0
 
 
-def _run_analysis(
-    todo: list[SourceFile], settings: Settings, jobs: int, verbose: bool, warnings: list[str],
-    rules: tuple[type[Rule], ...], words: tuple[str, ...] | None = None,
-) -> list[tuple[Any, ...]]:
-    if jobs <= 1 or len(todo) < _PARALLEL_MIN:
-        return [_analyse_one(sf, settings, verbose, rules, words) for sf in todo]
-    import multiprocessing  # only a cold run needs them (and they take a while to import)
-    from concurrent.futures import ProcessPoolExecutor
+class _Workers:
+    """Analyses a run's files: in this process, or on `jobs` worker processes started on first
+    need and kept for the run's later batches (the files async code reaches come in rounds,
+    `_link_reach`). `close()` ends them; a pool that breaks leaves the rest to this process."""
 
-    methods = multiprocessing.get_all_start_methods()
-    # fork is the fastest start, but forking a process that runs other threads (an MCP server, a
-    # test runner, an IDE) can deadlock the child, and Python 3.12+ warns about it: then the
-    # workers come from a clean server process instead
-    threaded = threading.active_count() > 1
-    method = ("forkserver" if threaded and "forkserver" in methods
-              else "fork" if "fork" in methods else None)
-    ctx = multiprocessing.get_context(method)
-    out: list[tuple[Any, ...]] = []
-    done: set[str] = set()
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(settings, verbose, rules, words)) as pool:
-            for results in pool.map(_analyse_batch, _batches(todo, jobs)):
+    def __init__(self, settings: Settings, jobs: int, verbose: bool, warnings: list[str],
+                 rules: Callable[[], tuple[type[Rule], ...]]) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.verbose = verbose
+        self.warnings = warnings
+        self.rules = rules
+        self._pool: Any = None  # a ProcessPoolExecutor, once started
+        self._broken = False
+
+    def run(self, todo: list[SourceFile], words: tuple[str, ...] | None = None
+            ) -> list[tuple[Any, ...]]:
+        """`_analyse_one` of each file (in any order)."""
+        if not todo:
+            return []
+        rules = self.rules()
+        small = len(todo) < (2 if self._pool is not None else _PARALLEL_MIN)
+        if self.jobs <= 1 or self._broken or small:
+            return [_analyse_one(sf, self.settings, self.verbose, rules, words) for sf in todo]
+        out: list[tuple[Any, ...]] = []
+        done: set[str] = set()
+        try:
+            pool = self._pool if self._pool is not None else self._start(rules)
+            batches = _batches(todo, self.jobs)
+            for results in pool.map(_analyse_batch, batches, [words] * len(batches)):
                 out.extend(results)
                 done.update(r[0] for r in results)
-    except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
-        warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing in one "
-                        "process")
-        out.extend(_analyse_one(sf, settings, verbose, rules, words) for sf in todo
-                   if sf.display not in done)
-    return out
+        except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
+            self._broken = True
+            self.close()
+            self.warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing "
+                                 "in one process")
+            out.extend(_analyse_one(sf, self.settings, self.verbose, rules, words)
+                       for sf in todo if sf.display not in done)
+        return out
+
+    def _start(self, rules: tuple[type[Rule], ...]) -> Any:
+        import multiprocessing  # only a cold run needs them (and they take a while to import)
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        # fork is the fastest start, but forking a process that runs other threads (an MCP
+        # server, a test runner, an IDE) can deadlock the child, and Python 3.12+ warns about
+        # it: then the workers come from a clean server process instead
+        threaded = threading.active_count() > 1
+        method = ("forkserver" if threaded and "forkserver" in methods
+                  else "fork" if "fork" in methods else None)
+        self._pool = ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker, initargs=(self.settings, self.verbose, rules))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown()
 
 
 # -- main side ------------------------------------------------------------------------------------
@@ -408,6 +436,7 @@ def _check(
     cached_files, project_cached = _load_index(
         cache.read("index") if use_cache and trust_index else None)
     from_cache: set[str] = set()  # files whose entry (findings, suppressions) is the cached one
+    workers = _Workers(settings, jobs, verbose, warnings, rules)
 
     entries: dict[str, list[Any]] = {}
     todo: list[SourceFile] = []
@@ -436,9 +465,7 @@ def _check(
 
     by_display = {sf.display: sf for sf in files}
     fresh: dict[str, FileResult] = {}
-    for display, mtime, size, digest, result, read_ns in _run_analysis(
-        todo, settings, jobs, verbose, warnings, rules() if todo else (), words
-    ):
+    for display, mtime, size, digest, result, read_ns in workers.run(todo, words):
         sf_module = by_display[display]
         if read_ns and read_ns - mtime < _RACY_NS:
             mtime = 0  # too fresh to trust the timestamp next time
@@ -494,9 +521,7 @@ def _check(
                 return True
 
             def analyse(batch: list[SourceFile], skim: tuple[str, ...] | None) -> None:
-                for display, mtime, size, digest, result, read_ns in _run_analysis(
-                    batch, settings, jobs, verbose, warnings, rules(), skim
-                ):
+                for display, mtime, size, digest, result, read_ns in workers.run(batch, skim):
                     if read_ns and read_ns - mtime < _RACY_NS:
                         mtime = 0
                     sf2 = by_display[display]
@@ -542,8 +567,10 @@ def _check(
                 linked, settings, verbose, str(project_root), [r.load() for r in wanted])
             cache.write("facts", facts_store)
         finally:
+            workers.close()
             if gc_was_on:
                 gc.enable()
+    workers.close()  # (started only when some file had to be analysed)
 
     if use_cache and (todo or missing or reached or refreshed or project_cached is None
                       or project_cached[0] != fingerprint or project_cached[2] != project_inputs):
