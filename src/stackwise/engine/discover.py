@@ -13,6 +13,7 @@ order. The output must not change; tests/reliability/test_determinism.py uses it
 from __future__ import annotations
 
 import fnmatch
+import operator
 import os
 import random
 import re
@@ -35,6 +36,9 @@ class SourceFile:
 def printable(path: str) -> str:
     """A path safe to print and to put in JSON (undecodable bytes become U+FFFD)."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_NAME = operator.attrgetter("name")  # a walk in name order: the same links win on every run
 
 
 class Discovery:
@@ -95,7 +99,7 @@ class Discovery:
         while stack:
             folder, prefix = stack.pop()
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = sorted(os.scandir(folder), key=_NAME)
             except OSError as exc:
                 self.warnings.append(f"{printable(folder)}: cannot list: {exc.strerror}")
                 continue
