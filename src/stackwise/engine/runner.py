@@ -166,6 +166,16 @@ def _size(path: str) -> int:
         return 0
 
 
+def _os_threads() -> int:
+    """Threads of this process as the OS counts them (Linux), including those that Python's
+    `threading` does not know about (started from C, or with `_thread` as pytest-xdist's
+    execnet does); 1 where that cannot be read."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
 class _Workers:
     """Analyses a run's files: in this process, or on `jobs` worker processes started on first
     need and kept for the run's later batches (the files async code reaches come in rounds,
@@ -215,7 +225,7 @@ class _Workers:
         # fork is the fastest start, but forking a process that runs other threads (an MCP
         # server, a test runner, an IDE) can deadlock the child, and Python 3.12+ warns about
         # it: then the workers come from a clean server process instead
-        threaded = threading.active_count() > 1
+        threaded = max(threading.active_count(), _os_threads()) > 1
         method = ("forkserver" if threaded and "forkserver" in methods
                   else "fork" if "fork" in methods else None)
         self._pool = ProcessPoolExecutor(
