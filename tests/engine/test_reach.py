@@ -4,6 +4,7 @@ whatever an earlier run happened to analyse."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from stackwise.engine import extract, runner
+from stackwise.rules._api import ASYNC_DEF
 
 from ..reliability.conftest import keyed, project_files, write_tree
 
@@ -75,6 +77,9 @@ SHOP: dict[str, str] = {
     "shop/models.py": "from shop.base import Base\n\n\nclass Report(Base):\n    pass\n",
     # nothing async reaches these
     "shop/unrelated.py": "import time\n\n\ndef nap() -> None:\n    time.sleep(5)\n",
+    "shop/mentions.py": (  # says `async`, has no `async def`
+        "from asgiref.sync import sync_to_async\n\n\ndef wrap(f):\n    return sync_to_async(f)\n"),
+    "shop/odd.py": "import time\n\n\nasync \\\n  def odd() -> None:\n    time.sleep(1)\n",
     "shop/broken.py": "def broken(:\n",
     "shop/module_nonlocal.py": "nonlocal x\n",  # parses, yet `symtable` rejects it
     # two files claim the module `shop.twice`: it is not resolved, with or without reach,
@@ -127,10 +132,11 @@ def test_only_what_async_code_reaches_is_analysed(tmp_path: Path, analysed: list
         "shop/helpers/__init__.py", "shop/helpers/impl.py", "shop/lib/__init__.py",
         "shop/lib/files.py", "shop/models.py",
         "shop/module_nonlocal.py",  # symtable rejects it: analysed, to be sure it parses
+        "shop/odd.py",  # an `async def` written over two lines
         "shop/services.py",
         "shop/twice.py", "shop/twice/__init__.py",  # both, to know the name is ambiguous
         "shop/util.py",
-    ]  # not shop/unrelated.py: it parses and nothing reaches it
+    ]  # not shop/unrelated.py nor shop/mentions.py: they parse and nothing reaches them
     assert result.files_checked == len(SHOP) - 1
 
 
@@ -148,6 +154,7 @@ def test_same_findings_as_analysing_every_file(
         ("shop/api.py", 13, "ASY101"),  # Base.make, a classmethod
         # not line 14: twice.f() is one of two modules of one name
         ("shop/broken.py", 1, "SW000"),  # a syntax error is reported wherever it is
+        ("shop/odd.py", 6, "ASY100"),
     ]
 
 
@@ -245,3 +252,17 @@ def test_same_answer_whatever_the_discovery_order_and_the_workers(
     for seed, jobs in (("1", 2), ("2", 1), ("3", 2)):
         monkeypatch.setenv("STACKWISE_SHUFFLE_SEED", seed)
         assert keyed(_check(root, jobs=jobs).findings) == reference
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("async def f(): ...", True),
+    ("    async\tdef f(): ...", True),
+    ("async \\\n    def f(): ...", True),  # a line continuation between the keywords
+    ("async \\\r\ndef f(): ...", True),
+    ("import asyncio\nasyncio.run(main())", False),
+    ("from asgiref.sync import sync_to_async", False),
+    ("async_def = 1", False),
+    ("await x", False),
+])
+def test_async_def_is_found_however_it_is_written(text: str, found: bool) -> None:
+    assert (re.search(ASYNC_DEF, text) is not None) is found

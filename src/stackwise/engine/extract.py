@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import gc
 import io
 import re
@@ -376,18 +377,36 @@ that run cannot report on it nor need it (`skim`). Unlike None (a file with no f
 not parse), such a file is analysed as soon as the project needs its facts."""
 
 
-def skim(data: bytes, path: str, words: Sequence[str]) -> FileResult | None:
+Needs = tuple[tuple[tuple[str, ...], str], ...]
+"""(words, pattern) pairs, one per rule: a rule may report on a text that contains one of its
+words and matches its pattern (if any): `Rule.requires_text` and `Rule.requires_match`."""
+
+
+def needed(text: str, words: Sequence[str], pattern: str) -> bool:
+    """Whether a rule with these `requires_text` words and `requires_match` pattern may report
+    on this text."""
+    if words and not any(w in text for w in words):
+        return False
+    return not pattern or _regex(pattern).search(text) is not None
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def skim(data: bytes, path: str, needs: Needs) -> FileResult | None:
     """The result of a file that the rules that run need only if they reach it: read, found
-    to parse, and not analysed (facts `NOT_ANALYSED`). None when it must be analysed now: it
-    mentions one of `words` (a rule may report on it), or it may not decode or parse (then the
-    analysis gives the reason, exactly as it would have)."""
+    to parse, and not analysed (facts `NOT_ANALYSED`). None when it must be analysed now: some
+    rule of `needs` may report on it, or it may not decode or parse (then the analysis gives
+    the reason, exactly as it would have)."""
     with fixed_recursion_headroom():
         try:
             source = decode(data)
         except Unanalysable:
             return None
         text = source.text
-        if any(w in text for w in words) or not parses(source, path):
+        if any(needed(text, w, p) for w, p in needs) or not parses(source, path):
             return None
     return {"findings": [], "facts": NOT_ANALYSED, "suppress": {}}
 
@@ -461,8 +480,7 @@ def _analyse(
     broken: list[RawFinding] = []
     text = source.text
     for rule_cls in rules:
-        words = rule_cls.requires_text
-        if words and not any(w in text for w in words):
+        if not needed(text, rule_cls.requires_text, rule_cls.requires_match):
             continue  # nothing in this file the rule could report on
         try:
             instances.append(rule_cls())

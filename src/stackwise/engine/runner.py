@@ -27,7 +27,7 @@ from stackwise.rules.registry import COLLECTOR, FILE, PROJECT, RuleRef
 
 if TYPE_CHECKING:  # imported when a file must be analysed or the project linked: a warm run
     # that finds every result in its cache never loads the analysis code or the rules
-    from stackwise.engine.extract import FileResult
+    from stackwise.engine.extract import FileResult, Needs
     from stackwise.engine.facts import FileFacts
     from stackwise.engine.project import Project
     from stackwise.rules._api import ProjectRule, Rule
@@ -66,14 +66,14 @@ def _init_worker(settings: Settings, verbose: bool, rules: tuple[type[Rule], ...
 
 def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool,
                  rules: tuple[type[Rule], ...],
-                 words: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+                 needs: Needs | None = None) -> tuple[Any, ...]:
     """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns).
 
-    With `words` (see `_reach_words`), a file that mentions none of them is only skimmed
+    With `needs` (see `_reach_words`), a file that no rule of them may report on is only skimmed
     (`extract.skim`). Never raises: a file that cannot be read is one `SW000`, a bug in
     stackwise on this file is one `SW001`, and the run goes on."""
     try:
-        return _read_and_analyse(sf, settings, verbose, rules, words)
+        return _read_and_analyse(sf, settings, verbose, rules, needs)
     except Exception as exc:
         msg = (f"internal error in stackwise while reading this file: {type(exc).__name__}: "
                f"{exc}; please report it (`--verbose` adds the traceback)")
@@ -96,7 +96,7 @@ ignore the flag."""
 
 def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
                       rules: tuple[type[Rule], ...],
-                      words: tuple[str, ...] | None) -> tuple[Any, ...]:
+                      needs: Needs | None) -> tuple[Any, ...]:
     def unreadable(reason: str) -> tuple[Any, ...]:
         return _not_analysed(sf, "SW000", f"could not analyse: {reason}")
 
@@ -138,7 +138,7 @@ def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
         return unreadable("the file grew past max-file-size while being read")
     from stackwise.engine.extract import analyse_source, skim
 
-    result = skim(data, sf.display, words) if words is not None else None
+    result = skim(data, sf.display, needs) if needs is not None else None
     if result is None:
         result = analyse_source(data, sf.display, sf.module, sf.is_package, settings, rules,
                                 verbose)
@@ -146,9 +146,9 @@ def _read_and_analyse(sf: SourceFile, settings: Settings, verbose: bool,
 
 
 def _analyse_batch(batch: list[SourceFile],
-                   words: tuple[str, ...] | None) -> list[tuple[Any, ...]]:
+                   needs: Needs | None) -> list[tuple[Any, ...]]:
     assert _WORKER_SETTINGS is not None
-    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, words)
+    return [_analyse_one(sf, _WORKER_SETTINGS, _WORKER_VERBOSE, _WORKER_RULES, needs)
             for sf in batch]
 
 
@@ -191,7 +191,7 @@ class _Workers:
         self._pool: Any = None  # a ProcessPoolExecutor, once started
         self._broken = False
 
-    def run(self, todo: list[SourceFile], words: tuple[str, ...] | None = None
+    def run(self, todo: list[SourceFile], needs: Needs | None = None
             ) -> list[tuple[Any, ...]]:
         """`_analyse_one` of each file (in any order)."""
         if not todo:
@@ -199,13 +199,13 @@ class _Workers:
         rules = self.rules()
         small = len(todo) < (2 if self._pool is not None else _PARALLEL_MIN)
         if self.jobs <= 1 or self._broken or small:
-            return [_analyse_one(sf, self.settings, self.verbose, rules, words) for sf in todo]
+            return [_analyse_one(sf, self.settings, self.verbose, rules, needs) for sf in todo]
         out: list[tuple[Any, ...]] = []
         done: set[str] = set()
         try:
             pool = self._pool if self._pool is not None else self._start(rules)
             batches = _batches(todo, self.jobs)
-            for results in pool.map(_analyse_batch, batches, [words] * len(batches)):
+            for results in pool.map(_analyse_batch, batches, [needs] * len(batches)):
                 out.extend(results)
                 done.update(r[0] for r in results)
         except Exception as exc:  # BrokenProcessPool, or a result that does not pickle
@@ -213,7 +213,7 @@ class _Workers:
             self.close()
             self.warnings.append(f"parallel analysis failed ({type(exc).__name__}); finishing "
                                  "in one process")
-            out.extend(_analyse_one(sf, self.settings, self.verbose, rules, words)
+            out.extend(_analyse_one(sf, self.settings, self.verbose, rules, needs)
                        for sf in todo if sf.display not in done)
         return out
 
@@ -281,25 +281,27 @@ def _active(select: Sequence[str], ignore: Sequence[str], refs: Sequence[RuleRef
     return tuple(files), projects
 
 
-def _reach_words(files: Sequence[RuleRef], projects: Sequence[RuleRef]
-                 ) -> tuple[str, ...] | None:
-    """The words that make a file worth analysing at once, when the rules that run let the
-    others wait; None when every file must be analysed.
+def _reach_words(files: Sequence[RuleRef], projects: Sequence[RuleRef]) -> Needs | None:
+    """What makes a file worth analysing at once, when the rules that run let the others wait;
+    None when every file must be analysed.
 
     They do when every per-file rule names the words a file must contain for it to report
-    (`requires_text`) and every project rule reads only what async code reaches
-    (`async_reach`): the ASY family. A file that contains none of those words (nor `async`,
-    where the async functions are) is then only read and checked to parse, and analysed later
-    only if the calls made by async code reach into it (`Project.reach_from_async`)."""
+    (`requires_text`, and `requires_match`) and every project rule reads only what async code
+    reaches (`async_reach`): the ASY family. A file that no rule may report on, and that has no
+    `async def` (where the project rules start), is then only read and checked to parse, and
+    analysed later only if the calls made by async code reach into it
+    (`Project.reach_from_async`)."""
+    from stackwise.rules._api import ASYNC_DEF
+
     # SW000/SW001 are the engine's own (a file that does not decode or parse is analysed, so
     # that the reason is the same as ever): their classes only carry the docs
-    if not all(r.words for r in files if not r.code.startswith("SW")) or not all(
-            r.async_reach for r in projects):
+    rules = [r for r in files if not r.code.startswith("SW")]
+    if not all(r.words for r in rules) or not all(r.async_reach for r in projects):
         return None
-    found = {w for r in files for w in r.words}
+    needs = {(r.words, r.match) for r in rules}
     if projects:
-        found.add("async")
-    return tuple(sorted(found))
+        needs.add((("async",), ASYNC_DEF))
+    return tuple(sorted(needs))
 
 
 def _cache_key(settings: Settings, select: Sequence[str] | None = None,
@@ -434,7 +436,7 @@ def _check(
     warnings = list(discovery.warnings)
 
     file_refs, wanted = _active(sel, ign, refs)
-    words = _reach_words(file_refs, wanted)
+    needs = _reach_words(file_refs, wanted)
     cache = base.sibling(_selection_key(settings, file_refs, wanted))
     loaded: list[tuple[type[Rule], ...]] = []
 
@@ -475,7 +477,7 @@ def _check(
 
     by_display = {sf.display: sf for sf in files}
     fresh: dict[str, FileResult] = {}
-    for display, mtime, size, digest, result, read_ns in workers.run(todo, words):
+    for display, mtime, size, digest, result, read_ns in workers.run(todo, needs):
         sf_module = by_display[display]
         if read_ns and read_ns - mtime < _RACY_NS:
             mtime = 0  # too fresh to trust the timestamp next time
@@ -519,7 +521,7 @@ def _check(
             def take(display: str, digest: str, raw: Any) -> bool:
                 """Record a file's facts; False if they must be worked out again."""
                 if raw is False:  # extract.NOT_ANALYSED
-                    if words is None:  # (not written under a key that analyses everything)
+                    if needs is None:  # (not written under a key that analyses everything)
                         return False
                     skimmed.setdefault(by_display[display].module, []).append(display)
                 elif raw is not None:
@@ -530,7 +532,7 @@ def _check(
                 facts_store[display] = [digest, raw]
                 return True
 
-            def analyse(batch: list[SourceFile], skim: tuple[str, ...] | None) -> None:
+            def analyse(batch: list[SourceFile], skim: Needs | None) -> None:
                 for display, mtime, size, digest, result, read_ns in workers.run(batch, skim):
                     if read_ns and read_ns - mtime < _RACY_NS:
                         mtime = 0
@@ -559,9 +561,9 @@ def _check(
                 if not take(sf.display, e[2], raw):
                     missing.append(sf)
             if missing:  # the facts file was lost or damaged: re-analyse those files
-                analyse(missing, words)
+                analyse(missing, needs)
             linked: Any = all_facts  # or the Project `_link_reach` linked
-            if words is not None and wanted:
+            if needs is not None and wanted:
                 try:
                     linked = _link_reach(all_facts, skimmed, settings, project_root,
                                          lambda batch: analyse(batch, None), reached,

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from stackwise.engine.project import Project, ProjectReporter
 
 
+ASYNC_DEF = r"\basync(?:[ \t\f]|\\\r?\n|\\\r)+def\b"
+"""How every `async def` is written: the two keywords with blanks or line continuations between
+them (a regular expression for `requires_match`)."""
+
+
 class _RuleBase:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -55,6 +60,10 @@ class Rule(_RuleBase):
     every file). A cheap, exact pre-filter: a FastAPI rule can only fire in a file that imports
     `fastapi`, an async rule only in a file with `async` in it, so the engine does not even
     dispatch nodes to it elsewhere. Must never drop a file the rule could report on."""
+    requires_match: ClassVar[str] = ""
+    """A regular expression the text of a file must also match (searched only in files that
+    have one of the `requires_text` words), e.g. `ASYNC_DEF` for the rules that only look inside
+    `async def` functions. The same contract: never drop a file the rule could report on."""
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         """Called for every node of one of `node_types`, in source order."""

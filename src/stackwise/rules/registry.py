@@ -79,6 +79,7 @@ class RuleRef:
     module: str
     qualname: str
     words: tuple[str, ...] = ()  # a per-file rule's `requires_text`
+    match: str = ""  # and its `requires_match`
     async_reach: bool = False  # a project rule's `async_reach`
     cls: type | None = field(default=None, compare=False, repr=False)
 
@@ -92,23 +93,23 @@ class RuleRef:
         return obj
 
     def to_raw(self) -> list[object]:
-        return [self.code, self.kind, self.module, self.qualname, list(self.words),
+        return [self.code, self.kind, self.module, self.qualname, list(self.words), self.match,
                 self.async_reach]
 
     @classmethod
     def from_raw(cls, raw: object) -> RuleRef | None:
         """The ref `to_raw` wrote, or None for anything else (a cache of another shape)."""
-        if not (isinstance(raw, list) and len(raw) == 6
+        if not (isinstance(raw, list) and len(raw) == 7
                 and all(type(x) is str for x in raw[:4]) and raw[1] in (FILE, PROJECT, COLLECTOR)
                 and isinstance(raw[4], list) and all(type(w) is str for w in raw[4])
-                and type(raw[5]) is bool):
+                and type(raw[5]) is str and type(raw[6]) is bool):
             return None
-        return cls(raw[0], raw[1], raw[2], raw[3], tuple(raw[4]), raw[5])
+        return cls(raw[0], raw[1], raw[2], raw[3], tuple(raw[4]), raw[5], raw[6])
 
 
 def ref(cls: type, kind: str) -> RuleRef:
     return RuleRef(getattr(cls, "code"), kind, cls.__module__, cls.__qualname__,  # noqa: B009
-                   tuple(getattr(cls, "requires_text", ())),
+                   tuple(getattr(cls, "requires_text", ())), str(getattr(cls, "requires_match", "")),
                    bool(getattr(cls, "async_reach", False)), cls)
 
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from stackwise.engine.context import FileContext
 from stackwise.findings import Severity
-from stackwise.rules._api import Rule
+from stackwise.rules._api import ASYNC_DEF, Rule
 from stackwise.rules.aio._knowledge import (
     FILE_WRAPPERS,
     LIBRARIES,
@@ -82,6 +82,7 @@ class BlockingCallInAsync(Rule):
     severity = Severity.ERROR
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
     requires_text: ClassVar[tuple[str, ...]] = ("async",)  # only async code is checked
+    requires_match: ClassVar[str] = ASYNC_DEF
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.in_async:

@@ -6,7 +6,7 @@ import ast
 from typing import ClassVar
 
 from stackwise.engine.context import FileContext
-from stackwise.rules._api import Rule
+from stackwise.rules._api import ASYNC_DEF, Rule
 from stackwise.rules.aio._knowledge import LIBRARIES, library_of, lookup_cpu
 
 
@@ -54,6 +54,7 @@ class CpuHeavyCallInAsync(Rule):
     summary = "CPU-heavy call inside `async def`: run it in a thread or process pool"
     node_types: ClassVar[tuple[type[ast.AST], ...]] = (ast.Call,)
     requires_text: ClassVar[tuple[str, ...]] = ("async",)  # only async code is checked
+    requires_match: ClassVar[str] = ASYNC_DEF
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if not ctx.in_async:
