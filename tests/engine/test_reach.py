@@ -97,7 +97,7 @@ def _check(root: Path, **kw: Any) -> Any:
 
 @pytest.fixture
 def analysing_everything(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(runner, "_reach_words", lambda *a: None)
+    monkeypatch.setattr(runner, "_reach_needs", lambda *a: None)
     yield
 
 
@@ -117,7 +117,7 @@ def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _full(root: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> Any:
     with monkeypatch.context() as m:
-        m.setattr(runner, "_reach_words", lambda *a: None)
+        m.setattr(runner, "_reach_needs", lambda *a: None)
         return _check(root, **kw)
 
 
@@ -166,7 +166,7 @@ def test_same_findings_on_the_async_fixtures(
     paths = [fixture]
     reach = runner.check(paths, root=root, select=["ASY"], use_cache=False, jobs=1)
     with monkeypatch.context() as m:
-        m.setattr(runner, "_reach_words", lambda *a: None)
+        m.setattr(runner, "_reach_needs", lambda *a: None)
         full = runner.check(paths, root=root, select=["ASY"], use_cache=False, jobs=1)
     assert keyed(reach.findings) == keyed(full.findings)
     assert reach.findings  # each fixture has findings to compare

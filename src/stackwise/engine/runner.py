@@ -69,7 +69,7 @@ def _analyse_one(sf: SourceFile, settings: Settings, verbose: bool,
                  needs: Needs | None = None) -> tuple[Any, ...]:
     """Read and analyse one file: (display, mtime_ns, size, digest, result, read_time_ns).
 
-    With `needs` (see `_reach_words`), a file that no rule of them may report on is only skimmed
+    With `needs` (see `_reach_needs`), a file that no rule of them may report on is only skimmed
     (`extract.skim`). Never raises: a file that cannot be read is one `SW000`, a bug in
     stackwise on this file is one `SW001`, and the run goes on."""
     try:
@@ -281,7 +281,7 @@ def _active(select: Sequence[str], ignore: Sequence[str], refs: Sequence[RuleRef
     return tuple(files), projects
 
 
-def _reach_words(files: Sequence[RuleRef], projects: Sequence[RuleRef]) -> Needs | None:
+def _reach_needs(files: Sequence[RuleRef], projects: Sequence[RuleRef]) -> Needs | None:
     """What makes a file worth analysing at once, when the rules that run let the others wait;
     None when every file must be analysed.
 
@@ -436,7 +436,7 @@ def _check(
     warnings = list(discovery.warnings)
 
     file_refs, wanted = _active(sel, ign, refs)
-    needs = _reach_words(file_refs, wanted)
+    needs = _reach_needs(file_refs, wanted)
     cache = base.sibling(_selection_key(settings, file_refs, wanted))
     loaded: list[tuple[type[Rule], ...]] = []
 
