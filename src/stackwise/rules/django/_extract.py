@@ -490,6 +490,8 @@ class _Function:
         self._param_roots = False
         self.ploops: list[dict[str, Any]] = []
         self.argqs: list[list[Any]] = []  # calls passing querysets: [line, col, args, kwargs]
+        self.refetch: list[dict[str, Any]] = []  # loop rows fetched again inside the loop
+        self.assume: dict[str, bool] = {}  # a flag parameter's value for this pass
         if node is not None:
             self._loop_params = _unbound_params(node, self.self_name)
 
@@ -503,7 +505,16 @@ class _Function:
 
     def _args(self, method: str, call: ast.Call) -> Any:
         if method not in _KEEP_ARGS:
-            return None
+            if not call.args and not call.keywords:
+                return None
+            # `content(prefetch=True)`: literal flags pick a branch of a custom method
+            values = [*call.args, *(kw.value for kw in call.keywords)]
+            if all(isinstance(v, ast.Constant) and (v.value is None or isinstance(
+                    v.value, bool)) for v in values) and all(kw.arg for kw in call.keywords):
+                return {"lit": [a.value for a in call.args if isinstance(a, ast.Constant)],
+                        "kw": {kw.arg: kw.value.value for kw in call.keywords
+                               if kw.arg and isinstance(kw.value, ast.Constant)}}
+            return "?"
         out: list[Any] = []
         for a in call.args:
             s = _str(a)
@@ -728,6 +739,9 @@ class _Function:
                 children = [(node.iter, loops), (node.target, inner)]
                 children += [(b, inner) for b in node.body]
                 children += [(b, loops) for b in node.orelse]
+            elif isinstance(node, ast.If) and (taken := self._assumed(node.test)) is not None:
+                # `if prefetch:` on a flag assumed for this pass (see `_flag_variants`)
+                children = [(b, loops) for b in (node.body if taken else node.orelse)]
             elif isinstance(node, ast.If) and loops and _change_guard(node, loops[-1].vars):
                 # runs once per distinct value of the row, not once per row
                 children = [(node.test, loops)] + [(b, ()) for b in node.body]
@@ -754,6 +768,16 @@ class _Function:
             else:
                 children = [(c, loops) for c in child_nodes(node)]
             stack.extend(reversed(children))
+
+    def _assumed(self, test: ast.expr) -> bool | None:
+        """The value of `flag` / `not flag` when this pass assumes one for the parameter."""
+        if not self.assume:
+            return None
+        negate = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        name = test.operand if isinstance(test, ast.UnaryOp) and negate else test
+        if not isinstance(name, ast.Name) or name.id not in self.assume:
+            return None
+        return self.assume[name.id] != negate
 
     def _make_loop(self, node: ast.AST, target: ast.expr, it: ast.expr, body: list[ast.AST],
                    kind: str) -> _Loop:
@@ -806,6 +830,37 @@ class _Function:
             "qs": lp.qs, "acc": acc, "bare": bare, "store": store, "kind": lp.kind,
             "iter_name": iter_name,
         })
+        self._record_refetch(lp)
+
+    def _record_refetch(self, lp: _Loop) -> None:
+        """`o = Order.objects.select_for_update().get(pk=o.pk)` in the loop over `o`: the row is
+        fetched again on every iteration, and what the rest of that block reads from it is
+        loaded by one more query each time unless the lookup selects it."""
+        assert lp.var is not None
+        found = _first_rebinding(lp.body, lp.var)
+        if found is None:
+            return
+        block, i = found
+        stmt = block[i]
+        assert isinstance(stmt, ast.Assign)
+        value = stmt.value
+        root: ast.expr = value
+        while isinstance(root, ast.Call | ast.Attribute):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not isinstance(value, ast.Call) or (isinstance(root, ast.Name) and root.id in (
+                self.env.keys() | self.locals)):
+            return  # only a fresh `Model.objects...get()`: a local's binding may change in the loop
+        got = self.qs(value)
+        if got is None or not got["ops"] or got["ops"][-1][0] not in _ONE_ROW or (
+                got["root"][0] not in ("mgr", "label")):
+            return
+        acc, _bare, _store = _accesses(self.ctx, lp.var, block[i + 1:])
+        if acc:
+            self.refetch.append({
+                "qs": {"root": got["root"], "ops": got["ops"][:-1], "line": stmt.lineno},
+                "fetch": pos(self.ctx, value), "loop": pos(self.ctx, lp.node), "var": lp.var,
+                "acc": acc,
+            })
 
     def _record_param_loop(self, node: ast.AST, var: str, it: ast.expr, body: list[ast.AST],
                            desc: QS, kind: str) -> None:
@@ -909,13 +964,18 @@ class _Function:
                 self.env[name] = None
                 self._none_names.add(name)
             return
-        if isinstance(value, ast.Call | ast.Attribute | ast.Name | ast.Subscript):
-            root: ast.expr = value
-            while isinstance(root, ast.Call | ast.Attribute | ast.Subscript):
-                root = root.func if isinstance(root, ast.Call) else root.value
-            if isinstance(root, ast.Name) and root.id == name:
-                self._self_derived.add(root)
-        desc = self.qs(value)
+        sides = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+        for side in sides:
+            if isinstance(side, ast.Call | ast.Attribute | ast.Name | ast.Subscript):
+                root: ast.expr = side
+                while isinstance(root, ast.Call | ast.Attribute | ast.Subscript):
+                    root = root.func if isinstance(root, ast.Call) else root.value
+                if isinstance(root, ast.Name) and root.id == name:
+                    self._self_derived.add(root)
+        desc = self._either(value) if isinstance(value, ast.IfExp) else self.qs(value)
+        if desc is None and self.node is not None and self.class_q and self._is_self(value):
+            # `base = self` in a method (a queryset's, when the project rule applies it)
+            desc = {"root": ["self", self.class_q], "ops": [], "line": value.lineno}
         if desc is not None and desc["ops"] and desc["ops"][-1][0] in EVALUATING:
             desc = None  # `order = Order.objects.get(...)`: an instance, not a queryset
         prev = self.env.get(name, "absent")
@@ -936,6 +996,16 @@ class _Function:
                                   "line": prev["line"]}
         else:
             self.env[name] = None
+
+    def _either(self, value: ast.IfExp) -> QS | None:
+        """`qs.filter(author=u) if u else qs.filter(author=None)`: either queryset, merged as
+        two branches are (what either selects counts); unknown when a side limits columns."""
+        a, b = self.qs(value.body), self.qs(value.orelse)
+        if a is None or b is None or a["root"] != b["root"]:
+            return None
+        if any(op in EVALUATING or op in ("only", "defer") for op, _ in a["ops"] + b["ops"]):
+            return None
+        return {"root": a["root"], "ops": a["ops"] + b["ops"], "line": a["line"]}
 
     def _call(self, node: ast.Call, loops: tuple[_Loop, ...]) -> None:
         ctx = self.ctx
@@ -1073,6 +1143,8 @@ class _Function:
             out["listed"] = self.listed
         if self.argqs:
             out["argqs"] = self.argqs
+        if self.refetch:
+            out["refetch"] = self.refetch
         if self.ploops:
             out["ploops"] = self.ploops
             assert self.node is not None
@@ -1132,7 +1204,45 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
                 h in text for h in _RELATED_HINTS) and not (
                 "for " in text and _loops_over_param(node, text)):
             return None
-    return _Function(ctx, node, outer).run()
+    fact = _Function(ctx, node, outer).run()
+    if fact is not None and "ret" in fact and outer.kind == "class":
+        _flag_variants(ctx, node, outer, fact)
+    return fact
+
+
+def _flag_variants(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                   outer: Scope, fact: dict[str, Any]) -> None:
+    """`def content(self, prefetch=False): ...; if prefetch: qs = qs.prefetch_related(...)`:
+    the queryset returned for each value of the one flag parameter its top-level `if`s test,
+    so a call with a literal (or none, the default) follows the branch it selects. Recorded
+    as `ret_if`: [name, position after self, default, returned when true, when false]."""
+    args = node.args
+    if args.vararg or args.kwarg or args.posonlyargs:
+        return
+    params = args.args[1:]
+    defaults: dict[str, Any] = {}
+    for a, d in zip(params[len(params) - len(args.defaults):], args.defaults, strict=True):
+        if isinstance(d, ast.Constant) and (d.value is None or isinstance(d.value, bool)):
+            defaults[a.arg] = d.value
+    tested: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.If):
+            t = stmt.test
+            n = t.operand if isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) else t
+            if isinstance(n, ast.Name) and n.id in defaults:
+                tested.add(n.id)
+    if len(tested) != 1:
+        return
+    (flag,) = tested
+    if any(_stores(stmt, flag) for stmt in node.body):
+        return  # rebound in the body: the test may not be the argument's value
+    rets: list[Any] = []
+    for value in (True, False):
+        fn = _Function(ctx, node, outer)
+        fn.assume = {flag: value}
+        rets.append((fn.run() or {}).get("ret"))
+    names = [a.arg for a in params]
+    fact["ret_if"] = [flag, names.index(flag), defaults[flag], rets[0], rets[1]]
 
 
 # -- attribute paths read from a loop variable ---------------------------------------------------
@@ -1165,6 +1275,60 @@ def _chain(node: ast.AST) -> tuple[ast.Name, list[tuple[str, ast.AST]], list[ast
         else:
             return None
     return None
+
+
+def _first_rebinding(body: list[ast.stmt] | list[ast.AST],
+                     var: str) -> tuple[list[ast.AST], int] | None:
+    """The block and index of the first statement (in source order) that binds `var`, when it
+    is a plain `var = ...`; None when there is none or the first binding is of another kind."""
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, _SCOPES):
+            if getattr(stmt, "name", None) == var:
+                return None
+            continue
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name) and stmt.targets[0].id == var:
+            return None if _stores(stmt.value, var) else (list(body), i)
+        blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            blocks[1:1] = [h.body for h in stmt.handlers]
+        if isinstance(stmt, ast.Match):
+            blocks = [c.body for c in stmt.cases]
+        inner = [b for b in blocks if isinstance(b, list) and b]
+        heads = [c for c in child_nodes(stmt) if not any(
+            c in b for b in inner) and not isinstance(c, ast.ExceptHandler | ast.match_case)]
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            heads += [h.type for h in stmt.handlers if h.type is not None]
+            if any(h.name == var for h in stmt.handlers):
+                return None
+        if isinstance(stmt, ast.Match):
+            heads += [c for case in stmt.cases for c in (case.pattern, case.guard) if c]
+        if any(_stores(h, var) for h in heads):
+            return None
+        for b in inner:
+            found = _first_rebinding(b, var)
+            if found is not None:
+                return found
+            if any(_stores(s, var) for s in b):
+                return None  # bound another way inside the block
+    return None
+
+
+def _stores(node: ast.AST, var: str) -> bool:
+    """Whether `node` binds `var` (outside nested scopes)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name) and n.id == var and isinstance(n.ctx, ast.Store | ast.Del):
+            return True
+        if isinstance(n, ast.MatchAs | ast.MatchStar) and n.name == var:
+            return True
+        if isinstance(n, _SCOPES):
+            if getattr(n, "name", None) == var:
+                return True
+            continue
+        stack.extend(child_nodes(n))
+    return False
 
 
 def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) -> bool:

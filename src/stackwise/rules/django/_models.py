@@ -614,7 +614,7 @@ class Graph:
                 found = self._method(owners, name)
                 if found is None or not found[0] or depth > 8:
                     return False
-                ret = found[1].get("ret")
+                ret = _returned(found[1], args)
                 if ret is None or ret["root"][0] not in ("self", "getqs", "super"):
                     return False
                 if not self._apply(cov, ret["ops"], owners, depth + 1):
@@ -890,6 +890,23 @@ def deepest(lookups: dict[str, PathIssue]) -> list[str]:
     """The lookups to add: a deeper lookup of the same kind covers its prefix."""
     return [k for k, v in lookups.items()
             if not any(o.startswith(k + "__") and w.kind == v.kind for o, w in lookups.items())]
+
+
+def _returned(fact: dict[str, Any], args: Any) -> QS | None:
+    """What a custom queryset method returns for these call arguments: the branch a literal
+    flag (or its default, when not passed) selects, else every branch merged."""
+    ret: QS | None = fact.get("ret")
+    flagged = fact.get("ret_if")
+    if flagged is None or args == "?":
+        return ret
+    name, index, value, when_true, when_false = flagged
+    if isinstance(args, dict):
+        if name in args["kw"]:
+            value = args["kw"][name]
+        elif index < len(args["lit"]):
+            value = args["lit"][index]
+    chosen: QS | None = when_true if value else when_false
+    return chosen
 
 
 def shown_chain(model: str, desc: QS) -> str:

@@ -163,6 +163,8 @@ class NPlusOneQuery(ProjectRule):
             for fq, path, fact in checked_functions(graph):
                 for loop in fact.get("loops", ()):
                     self._loop(graph, report, path, fq, loop)
+                for item in fact.get("refetch", ()):
+                    self._refetch(graph, report, path, fq, item)
             self._hits(report, admin_hits(graph))
             self._hits(report, export_hits(graph))
             self._hits(report, template_hits(graph))
@@ -282,3 +284,35 @@ class NPlusOneQuery(ProjectRule):
             )
             report.report(self, path, line, col, f"{what}; {advice(issue)}",
                           end_line=end_line, end_column=end_col, function=fq, chain=chain)
+
+    def _refetch(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
+                 item: dict[str, Any]) -> None:
+        """The loop row fetched again with `.get()` inside the loop, then a foreign key of it
+        read: one more query per iteration that `.select_related()` on that lookup saves (a
+        prefetch on one row would cost the same query, so only joins are suggested)."""
+        resolved = graph.resolve(item["qs"], path, fq)
+        if resolved is None or resolved.cov.rows != "instances":
+            return
+        done: set[str] = set()
+        var = item["var"]
+        fetch_line = item["fetch"][0]
+        for acc_path, line, col, ends, store in item["acc"]:
+            if store:
+                acc_path = acc_path[:-1]
+            issue = walk_path(graph, resolved.model, resolved.cov, acc_path)
+            if issue is None or issue.kind != "select" or issue.lookup in done:
+                continue
+            done.add(issue.lookup)
+            end_line, end_col = ends[issue.index]
+            shown = ".".join([var, *[p for p in acc_path[: issue.index + 1] if p != "*"]])
+            chain = frames(
+                Frame(path, item["loop"][0], short(fq)),
+                Frame(path, fetch_line, short(fq)),
+                Frame(path, line, short(fq)),
+            )
+            report.report(
+                self, path, line, col,
+                f"N+1 query: `{shown}` is loaded by one query per iteration of the loop at line "
+                f"{item['loop'][0]}, because `{var}` is fetched again at line {fetch_line} "
+                f"without it; add `.select_related(\"{issue.lookup}\")` to that lookup",
+                end_line=end_line, end_column=end_col, function=fq, chain=chain)
