@@ -252,24 +252,34 @@ class TemplateChecker:
         names.append(f"{model.label}/{model.name.lower()}{own or suffix}.html")
         return names
 
-    def _list_view(self, q: str, path: str, fact: dict[str, Any]) -> None:
-        if self._methods(q) & _LIST_OVERRIDES:
-            return
+    def _generic_view(
+        self, q: str, path: str, fact: dict[str, Any], overrides: frozenset[str], suffix: str,
+    ) -> tuple[Resolved, str, list[str], Frame, tuple[Frame, ...], str | None] | None:
+        """What a generic list or detail view renders from: its queryset (and the view's name
+        when it only sets `model`), its template names, its frame and the frames of the
+        queryset, and its literal `context_object_name`; None when that cannot be known."""
+        if self._methods(q) & overrides:
+            return None
         found = self._view_source(q, path, fact)
         if found is None:
-            return
+            return None
         resolved, model_only = found
-        names = self._template_names(q, resolved, "_list")
+        names = self._template_names(q, resolved, suffix)
         if names is None:
-            return
+            return None
         view = Frame(path, fact["line"], short(q))
         frames = _frames(view, Frame(resolved.path, resolved.line,
                                      short(resolved.function or q)))
+        chosen = self._attr(q, "context_object_name")
+        return resolved, model_only, names, view, frames, None if chosen == "?" else chosen
+
+    def _list_view(self, q: str, path: str, fact: dict[str, Any]) -> None:
+        found = self._generic_view(q, path, fact, _LIST_OVERRIDES, "_list")
+        if found is None:
+            return
+        resolved, model_only, names, view, frames, chosen = found
         env: Env = {}
         model_name = self.graph.models[resolved.model].name.lower()
-        chosen = self._attr(q, "context_object_name")
-        if chosen == "?":
-            chosen = None
         for name in ("object_list", chosen or f"{model_name}_list"):
             src = Source(name, resolved.model, resolved.cov, True, resolved, model_only, frames)
             env[name] = Binding(src, (), "rows")
@@ -281,22 +291,11 @@ class TemplateChecker:
         self._render_names(names, env, view)
 
     def _object_view(self, q: str, path: str, fact: dict[str, Any], suffix: str) -> None:
-        if self._methods(q) & _OBJECT_OVERRIDES:
-            return
-        found = self._view_source(q, path, fact)
+        found = self._generic_view(q, path, fact, _OBJECT_OVERRIDES, suffix)
         if found is None:
             return
-        resolved, model_only = found
-        names = self._template_names(q, resolved, suffix)
-        if names is None:
-            return
-        view = Frame(path, fact["line"], short(q))
-        frames = _frames(view, Frame(resolved.path, resolved.line,
-                                     short(resolved.function or q)))
+        resolved, model_only, names, view, frames, chosen = found
         env: Env = {}
-        chosen = self._attr(q, "context_object_name")
-        if chosen == "?":
-            chosen = None
         for name in ("object", chosen or self.graph.models[resolved.model].name.lower()):
             src = Source(name, resolved.model, resolved.cov, False, resolved, model_only, frames)
             env[name] = Binding(src, (), "row")
