@@ -214,10 +214,7 @@ def _context_data(ctx: FileContext, node: ast.FunctionDef, scope: Scope) -> dict
                 pairs.append((key, sub.value))
         elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
                 sub.func.attr in ("update", "get_context_data")):
-            pairs += [(kw.arg, kw.value) for kw in sub.keywords if kw.arg]
-            for arg in sub.args:
-                if isinstance(arg, ast.Dict):
-                    pairs += _dict_pairs(arg)
+            pairs += _call_pairs(sub)
     out: dict[str, Any] = {}
     for key, value in pairs:
         out[key] = _entry(ctx, fn, node, value) if key not in out else None
@@ -234,6 +231,15 @@ def _dict_pairs(node: ast.Dict) -> list[tuple[str, ast.expr]]:
         if key is not None:
             out.append((key, v))
     return out
+
+
+def _call_pairs(call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """The keys a call like `context.update(k=v, **extra)` or `.update({"k": v})` sets."""
+    pairs = [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    for arg in call.args:
+        if isinstance(arg, ast.Dict):
+            pairs += _dict_pairs(arg)
+    return pairs
 
 
 def _render_facts(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -306,10 +312,7 @@ def _context_pairs(func: ast.AST, context: ast.expr | None) -> list[tuple[str, a
         elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
                 sub.func.attr == "update" and isinstance(sub.func.value, ast.Name)
                 and sub.func.value.id == var):
-            pairs += [(kw.arg, kw.value) for kw in sub.keywords if kw.arg]
-            for arg in sub.args:
-                if isinstance(arg, ast.Dict):
-                    pairs += _dict_pairs(arg)
+            pairs += _call_pairs(sub)
     # a key set twice may hold either value: not known
     seen: dict[str, int] = {}
     for key, _ in pairs:
