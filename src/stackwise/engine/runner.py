@@ -579,10 +579,9 @@ def _check(
                 linked, settings, verbose, str(project_root), [r.load() for r in wanted])
             cache.write("facts", facts_store)
         finally:
-            workers.close()
+            workers.close()  # started only if some file was analysed: then this branch runs
             if gc_was_on:
                 gc.enable()
-    workers.close()  # (started only when some file had to be analysed)
 
     if use_cache and (todo or missing or reached or refreshed or project_cached is None
                       or project_cached[0] != fingerprint or project_cached[2] != project_inputs):
