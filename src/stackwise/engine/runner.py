@@ -575,11 +575,12 @@ def _check(
                     analyse(rest, None)
             if missing or reached:
                 fingerprint = project_fingerprint()
+            workers.close()  # idle from here on: and the project rules may fork
             project_findings, project_inputs = _run_project_rules(
-                linked, settings, verbose, str(project_root), [r.load() for r in wanted])
+                linked, settings, verbose, str(project_root), [r.load() for r in wanted], jobs)
             cache.write("facts", facts_store)
         finally:
-            workers.close()  # started only if some file was analysed: then this branch runs
+            workers.close()  # (again, if something above raised)
             if gc_was_on:
                 gc.enable()
 
@@ -771,31 +772,20 @@ def _link_reach(
 
 def _run_project_rules(
     facts: dict[str, FileFacts] | Project, settings: Settings, verbose: bool, root: str,
-    rules: Sequence[type[ProjectRule]],
+    rules: Sequence[type[ProjectRule]], jobs: int = 1,
 ) -> tuple[dict[str, list[Any]], dict[str, str | None]]:
-    """Run the project rules on every file's facts, or on a project already linked."""
-    from stackwise.engine.project import Project, ProjectReporter
+    """Run the project rules on every file's facts, or on a project already linked (on two
+    processes when `jobs` allows it: `engine/project_run.py`)."""
+    from stackwise.engine.project import Project
+    from stackwise.engine.project_run import internal_error, run_project_rules
 
     files = facts.files if isinstance(facts, Project) else facts
     first = min(files) if files else ""  # where a project-wide internal error is reported
-
-    def internal(what: str, exc: Exception) -> list[Any]:
-        msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report "
-               "it (`--verbose` adds the traceback)")
-        if verbose:
-            msg += "\n" + "".join(traceback.format_exception(exc))
-        return [1, 1, 1, 1, "SW001", msg, "error", "", ()]
-
     try:
         project = facts if isinstance(facts, Project) else Project.link(facts, settings,
                                                                          root=root)
     except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
-        return {first: [internal("internal error in stackwise while linking the project", exc)]}, {}
-    reporter = ProjectReporter()
-    for rule_cls in rules:
-        try:
-            rule_cls().check_project(project, reporter)
-        except Exception as exc:  # a rule bug must not stop the run
-            reporter.findings.setdefault(first, []).append(tuple(internal(
-                f"internal error in rule {rule_cls.code} (a project-wide rule)", exc)))
-    return {k: [list(f) for f in v] for k, v in reporter.findings.items()}, dict(project.inputs)
+        return {first: [internal_error("internal error in stackwise while linking the project",
+                                       exc, verbose)]}, {}
+    findings = run_project_rules(project, rules, first, verbose, jobs)
+    return findings, dict(project.inputs)
