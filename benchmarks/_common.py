@@ -432,13 +432,16 @@ def verdict(ok: bool | None) -> str:
 # -- the tools --------------------------------------------------------------------------------
 
 
-def run_bare(python: str, corpus: Corpus, timeout: float) -> Row:
-    m = measure([python, str(BARE_PARSE), str(corpus.root), "--jobs", "2"], timeout=timeout)
+def run_bare(python: str, corpus: Corpus, timeout: float, walk: bool = False) -> Row:
+    """The bare 2-process parse; with `walk`, each tree also walked once doing nothing."""
+    label = "parse + empty walk (2 processes)" if walk else "bare parse (2 processes)"
+    m = measure([python, str(BARE_PARSE), str(corpus.root), "--jobs", "2",
+                 *(["--walk"] if walk else [])], timeout=timeout)
     if m.returncode != 0 or m.timed_out:
-        return Row.failed("bare parse (2 processes)", m, _why(m))
+        return Row.failed(label, m, _why(m))
     data = json.loads(m.stdout.strip().splitlines()[-1])
     note = f"{data['errors']} files do not parse" if data["errors"] else ""
-    return Row("bare parse (2 processes)", data["files"], m.wall, m.maxrss_mb, m.tree_mb, None,
+    return Row(label, data["files"], m.wall, m.maxrss_mb, m.tree_mb, None,
                note=note, unparsed=list(data["error_files"]), cpu=m.cpu)
 
 

@@ -5,8 +5,9 @@ wheel (it needs Python 3.13 to parse, so stackwise runs under a Python 3.13 virt
 benchmarks/.work/venv313 with `pip install -e .`), the Django sdist and that Python's standard
 library, and for each prints: files, findings per code, SW000/SW001 counts (goal: no SW001, and
 SW000 only for files that really do not parse, each listed), wall time cold, warm and after one
-edit, peak memory, and the same figures for a bare 2-process parse and for ruff and blockpath
-on the same tree.
+edit, peak memory, and the same figures for a bare 2-process parse, for the same parse followed
+by an empty Python walk of every tree (the floor of any `ast`-based analysis in Python), and
+for ruff and blockpath on the same tree.
 
 Goals (2-core machine): Home Assistant cold within 2x the bare parse and under 1 GB peak;
 warm under 1 s.
@@ -33,8 +34,10 @@ PEAK_MB = 1024.0
 def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Namespace) -> None:
     t = args.timeout
     rows = c.peer_rows(python, corpus, tools, t, args.with_flake8)
+    walk = c.safe(lambda: c.run_bare(python, corpus, t, walk=True), "parse + empty walk")
     cold, warm, touched = c.stackwise_runs(python, corpus, t, select=None)
-    rows += [cold, warm, touched]
+    peers = rows[1:]
+    rows += [walk, cold, warm, touched]
     c.print_table(f"== {corpus.name}: {corpus.description} ==", rows)
     bare = rows[0]
     print(f"  stackwise findings by code: {c.per_code_line(cold)}")
@@ -47,7 +50,7 @@ def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Name
           f"{c.verdict(not extra)}")
     for p in cold.unparsed:
         print(f"    SW000 {p}{'' if p in really_bad else '  (parses with ast.parse!)'}")
-    for r in rows[1:-3]:
+    for r in peers:
         print(f"  {r.tool}: findings by code: {c.per_code_line(r)}")
         versus = c.faster_or_slower(cold, r)
         if versus is not None:
@@ -55,6 +58,8 @@ def bench(corpus: c.Corpus, python: str, tools: Path | None, args: argparse.Name
     print(f"  stackwise cold / bare parse: {c.ratio(cold.wall, bare.wall)} wall, "
           f"{c.ratio(cold.cpu, bare.cpu)} cpu; edit-one / bare parse: "
           f"{c.ratio(touched.wall, bare.wall)}")
+    print(f"  floor for any analysis in Python: parse + empty walk / bare parse: "
+          f"{c.ratio(walk.wall, bare.wall)} wall, {c.ratio(walk.cpu, bare.cpu)} cpu")
     peak = max((r.maxrss_mb or 0) for r in (cold, warm, touched))
     tree = max((r.tree_mb or 0) for r in (cold, warm, touched))
     if corpus.name == "homeassistant":
