@@ -59,6 +59,15 @@ _BUILTIN_ROWS = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple",
 # methods that, called on a related manager (`event.orders.filter()`), give a queryset of rows
 _RELATED_QS = frozenset({"all", "filter", "exclude", "order_by", "select_related",
                          "prefetch_related", "only", "defer", "annotate", "distinct"})
+# what Django's own managers and querysets define; any other public method called on a related
+# manager (`componentlist.components.filter_access(user)`) may be a custom queryset method of
+# the related model's default manager (the project rule checks it is one)
+DJANGO_API = EVALUATING | PER_ITERATION | _RELATED_QS | _KEEP_ARGS | frozenset({
+    "alias", "reverse", "using", "select_for_update", "none", "complex_filter", "extra",
+    "union", "intersection", "difference", "dates", "datetimes", "raw", "add", "remove", "set",
+    "clear", "aadd", "aremove", "aset", "aclear", "get_queryset", "db_manager", "as_manager",
+    "get_prefetch_queryset", "get_prefetch_querysets", "check", "deconstruct",
+})
 _HINTS = ("get_queryset", "queryset", ".objects", "_manager", "prefetch_related",
               "select_related")
 
@@ -280,7 +289,9 @@ def _class_call(
             callee = f"{ctx.module}.{call.func.id}"
     if not callee:
         return None
-    target_node = call.args[0] if call.args else _kw(call, "to")
+    # the related model (`ForeignKey(to=...)`), or the manager class given to a manager
+    # factory (django-scopes' `ScopedManager(_manager_class=...)`)
+    target_node = call.args[0] if call.args else (_kw(call, "to") or _kw(call, "_manager_class"))
     target: list[str] | None = None
     if target_node is not None:
         s = _str(target_node)
@@ -491,6 +502,9 @@ class _Function:
         self.ploops: list[dict[str, Any]] = []
         self.argqs: list[list[Any]] = []  # calls passing querysets: [line, col, args, kwargs]
         self.refetch: list[dict[str, Any]] = []  # loop rows fetched again inside the loop
+        # the queryset each loop row variable iterates (None: not a known queryset), for a
+        # custom queryset method called on the row's related manager (see _related_manager)
+        self._loop_rows: dict[str, QS | None] = {}
         self.assume: dict[str, bool] = {}  # a flag parameter's value for this pass
         if node is not None:
             self._loop_params = _unbound_params(node, self.self_name)
@@ -576,14 +590,27 @@ class _Function:
         """`event.orders.filter(...)`, `self.request.event.orders.all()`: the related manager
         `attr` of an object named like a model (`event`), when a queryset method is called on
         it. `row.rel.all()` of a loop variable is left to its loop (its rows may have been
-        prefetched); `row.rel.filter(...)` is a fresh query whatever the loop prefetched."""
-        if not ops or ops[-1][0] not in _RELATED_QS or attr.startswith("_"):
+        prefetched); `row.rel.filter(...)` is a fresh query whatever the loop prefetched.
+
+        A custom method (`componentlist.components.filter_access(user)`, not a name of
+        Django's API) is treated like `.all()`: a branch of it may return the manager's
+        queryset unchanged, which a prefetch serves. On a loop row it carries the loop's
+        queryset, so the project rule follows its rows only when that did not prefetch `attr`."""
+        if not ops or attr.startswith("_"):
             return None
+        first = ops[-1][0]
+        custom = first not in DJANGO_API and not first.startswith("_")
+        if first not in _RELATED_QS and not custom:
+            return None
+        cached = first == "all" or custom  # may be served by a prefetch of the owner
         root = owner
         while isinstance(root, ast.Attribute):
             root = root.value
         if isinstance(root, ast.Name):
-            if (root.id in self._loop_names and ops[-1][0] == "all") or (
+            if custom and owner is root and root.id in self._loop_names:
+                outer = self._loop_rows.get(root.id)
+                return None if outer is None else ["rel", root.id.lower(), attr, False, outer]
+            if (root.id in self._loop_names and cached) or (
                     owner is root and root.id == self.self_name):
                 return None  # `row.rel` or `row.fk.rel` in a loop: the loop's rows decide
             if self._params is None:
@@ -591,15 +618,14 @@ class _Function:
                 self._params = set() if args is None else {
                     a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
             got = self._got.get(root.id)
-            if ops[-1][0] == "all" and owner is root and got is not None and (
+            if cached and owner is root and got is not None and (
                     root.id not in self._params and root.id not in self._loop_names):
                 if any(op == "prefetch_related" for op, _ in got["ops"]):
                     return None
                 # `event = Event.objects.get(pk=pk)` then `event.orders.all()`: nothing was
                 # prefetched on that row, its related rows are a fresh query
                 return ["getrel", got, attr]
-            if ops[-1][0] == "all" and root.id != self.self_name and (
-                    root.id not in self._params):
+            if cached and root.id != self.self_name and root.id not in self._params:
                 return None  # `item = cp.item; item.addons.all()`: maybe a prefetch of `cp`'s
         else:
             return None
@@ -610,7 +636,7 @@ class _Function:
         else:
             return None
         # `.all()` first: may be served from a prefetch the caller made
-        return ["rel", name.lower(), attr, ops[-1][0] == "all"]
+        return ["rel", name.lower(), attr, cached]
 
     def _is_self_model(self, node: ast.expr) -> bool:
         return isinstance(node, ast.Attribute) and node.attr == "model" and self._is_self(
@@ -791,6 +817,8 @@ class _Function:
             rows = it.args[0]
             var = target.elts[1].id
         desc = self.qs(rows)
+        for n in names:
+            self._loop_rows[n] = desc if n == var else None
         if desc is None and var is not None and self._loop_params:
             self._param_roots = True
             try:
@@ -914,6 +942,7 @@ class _Function:
                             if isinstance(n, ast.Name):
                                 self.env[n.id] = None
                                 self._none_names.discard(n.id)
+                                self._loop_rows.pop(n.id, None)
                                 if isinstance(n.ctx, ast.Store):  # not `row.status = x`
                                     self._got.pop(n.id, None)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -946,6 +975,7 @@ class _Function:
         self.env[name] = None
 
     def _assign(self, name: str, value: ast.expr) -> None:
+        self._loop_rows.pop(name, None)
         got = self.qs(value) if isinstance(value, ast.Call) else None
         if got is not None and got["ops"] and got["ops"][-1][0] in _ONE_ROW and (
                 got["root"][0] in ("mgr", "label")):

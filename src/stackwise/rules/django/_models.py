@@ -16,24 +16,49 @@ from typing import Any
 
 from stackwise.engine.project import Project
 from stackwise.findings import Frame
-from stackwise.rules.django._extract import AUTH_USER, CLASSES, FUNCTIONS, QS
+from stackwise.rules.django._extract import AUTH_USER, CLASSES, DJANGO_API, FUNCTIONS, QS
 
 # django-lifecycle's abstract model: `class LifecycleModel(LifecycleModelMixin, models.Model)`
 _LIFECYCLE = ("django_lifecycle.LifecycleModel", "django_lifecycle.models.LifecycleModel")
+# Well-known third-party model bases, managers and querysets whose `get_queryset()` adds no
+# select_related()/prefetch_related() for the model's ordinary relations (read in their
+# source): their models are followed like plain Django models. Their own queryset methods
+# (`get_descendants()`, `get_cached_trees()`, `instance_of()`...) stay unknown, so a queryset
+# built with one is not followed; a base or manager not listed here keeps its models silent.
+THIRD_PARTY_MODELS = frozenset({
+    # django-mptt 0.20: abstract; its `objects` is a TreeManager
+    "mptt.models.MPTTModel",
+    # django-polymorphic 4.11: abstract, adds `polymorphic_ctype` and a PolymorphicManager; the
+    # child rows are fetched per child class with the same select_related() and prefetches
+    "polymorphic.models.PolymorphicModel",
+})
+_SCOPED_MANAGER = ("django_scopes.ScopedManager", "django_scopes.manager.ScopedManager")
+THIRD_PARTY_MANAGERS = frozenset({
+    # TreeManager.get_queryset() only adds `order_by(tree_id, lft)`
+    "mptt.managers.TreeManager", "mptt.querysets.TreeQuerySet",
+    # PolymorphicManager.get_queryset() builds its queryset class (`instance_of()` on proxies)
+    "polymorphic.managers.PolymorphicManager", "polymorphic.managers.PolymorphicQuerySet",
+    "polymorphic.query.PolymorphicQuerySet",
+    # django-scopes 2.1: `ScopedManager(organizer="event__organizer")` is a factory whose
+    # manager's get_queryset() only adds `.filter()` on the active scope (or raises); a
+    # manager class passed to it is followed instead (see Graph._fields)
+    *_SCOPED_MANAGER,
+})
 MODEL_BASES = frozenset({
     "django.db.models.Model", "django.db.models.base.Model",
     "django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
     "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.models.PermissionsMixin",
     "django.contrib.sessions.base_session.AbstractBaseSession",
     "modelcluster.models.ClusterableModel",
-    *_LIFECYCLE,
+    *_LIFECYCLE, *THIRD_PARTY_MODELS,
 })
 # bases that add no manager and no relation we would need to know about (django-lifecycle's
 # mixin only adds hooks around save() and delete())
 _PLAIN_MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model",
                                 "modelcluster.models.ClusterableModel", "builtins.object",
                                 *_LIFECYCLE, "django_lifecycle.LifecycleModelMixin",
-                                "django_lifecycle.mixins.LifecycleModelMixin"})
+                                "django_lifecycle.mixins.LifecycleModelMixin",
+                                *THIRD_PARTY_MODELS})
 MANAGER_BASES = frozenset({
     "django.db.models.Manager", "django.db.models.manager.Manager",
     "django.db.models.manager.BaseManager", "django.db.models.QuerySet",
@@ -41,6 +66,7 @@ MANAGER_BASES = frozenset({
     # django.contrib.auth's user managers add create_user() and the like, no get_queryset()
     "django.contrib.auth.models.UserManager", "django.contrib.auth.models.BaseUserManager",
     "django.contrib.auth.base_user.BaseUserManager",
+    *THIRD_PARTY_MANAGERS,
 })
 VIEW_PREFIXES = ("django.views.", "rest_framework.", "django.contrib.admin.")
 APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
@@ -57,6 +83,7 @@ _THIRD_PARTY_FIELDS = {
     "mptt.fields.TreeOneToOneField": "o2o",
     "mptt.fields.TreeManyToManyField": "m2m",
     "taggit.managers.TaggableManager": "tags",
+    "modelcluster.contrib.taggit.ClusterTaggableManager": "tags",
 }
 TO_ONE = frozenset({"fk", "o2o", "rev_o2o", "gfk"})
 TO_MANY = frozenset({"m2m", "rev_fk", "rev_m2m", "grel", "tags"})
@@ -369,8 +396,20 @@ class Graph:
             kind = self.field_kind(callee)
             if kind is not None:
                 m.fields[name] = Field(name, kind, m.q, self.model_for_target(m, target), line)
+            elif callee in _SCOPED_MANAGER and target is not None:
+                # `ScopedManager(MyManager, organizer=...)`: a subclass of the manager passed
+                m.managers[name] = ["cls", self.resolve_class(target[1], m.path) or target[1]] if (
+                    target[0] == "q") else ["unknown", callee]
             elif self.is_manager_class(callee):
                 m.managers[name] = ["cls", self.resolve_class(callee, m.path) or callee]
+            elif callee.rsplit(".", 1)[-1].endswith(("Manager", "QuerySet")) and (
+                    self.resolve_class(callee, m.path) is None):
+                # a manager of a package not in THIRD_PARTY_MANAGERS (django-model-utils'
+                # InheritanceManager...): what its get_queryset() loads is unknown. A factory
+                # function of the project (pretix's `objects = ActivePositionManager(...)`) is
+                # taken as a plain manager, as it always was: its body is not read
+                known = self.project.resolve(callee) in self.project.functions
+                m.managers[name] = ["plain"] if known else ["unknown", callee]
         for entry in fact.get("mgrs", ()):
             m.managers[entry[0]] = entry[1:]
         order = fact.get("order")
@@ -489,6 +528,8 @@ class Graph:
         kind = spec[0]
         if kind == "plain":
             return []
+        if kind not in ("cls", "fromqs", "asmgr"):
+            return None  # ["unknown", callee]: a manager we know nothing about
         names: list[str] = []
         if kind == "cls":
             names = [spec[1]]
@@ -656,8 +697,12 @@ class Graph:
         if kind in ("rel", "getrel"):
             if (kind == "getrel" or (len(root) > 3 and root[3])) and not self.related_all:
                 return None
-            rows = self.related_rows(root[1], root[2]) if kind == "rel" else self._got_rows(
-                root[1], root[2])
+            if kind == "rel" and len(root) > 4:
+                rows = self._loop_row_rows(root[4], root[2], depth)
+            elif kind == "rel":
+                rows = self.related_rows(root[1], root[2])
+            else:
+                rows = self._got_rows(root[1], root[2])
             if rows is None:
                 return None
             target, back = rows
@@ -678,6 +723,32 @@ class Graph:
         if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
             return rel.target, rel.via if rel.kind == "rev_fk" else ""
         return None
+
+    def _loop_row_rows(self, outer: QS, attr: str, depth: int) -> tuple[str, str] | None:
+        """`related_rows` for a custom queryset method called on the related manager `attr`
+        of a loop row (`componentlist.components.filter_access(user)`): only when the loop's
+        queryset is known and did not prefetch `attr`, so no prefetch can serve the call."""
+        loop = self.resolve(outer, depth=depth + 1)
+        if loop is None or loop.cov.rows != "instances" or loop.cov.covers(attr, to_one=False):
+            return None
+        rel = self.relation(loop.model, attr)
+        if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
+            return rel.target, rel.via if rel.kind == "rev_fk" else ""
+        return None
+
+    def custom_queryset_method(self, model: str, name: str) -> bool:
+        """Whether `name` is a method of `model`'s default manager (or its queryset class)
+        defined in the project that returns a queryset built from the manager's own rows
+        (so `row.<rel>.<name>()` on a related manager of `model` runs a query)."""
+        inner = self._root(["mgr", model, "_default_manager"], 0)
+        if inner is None:
+            return False
+        found = self._method(inner[2], name)
+        if found is None or not found[0]:
+            return False
+        ret = found[1].get("ret")
+        return ret is not None and ret["root"][0] in ("self", "getqs", "super") and (
+            ret["root"][1] in inner[2]) and any(op != "none" for op, _ in ret["ops"])
 
     def related_rows(self, owner: str, attr: str) -> tuple[str, str] | None:
         """The model whose rows `<owner>.<attr>` holds, for an object named like a project model
@@ -808,7 +879,7 @@ class PathIssue:
 
 
 _PREFETCH_CACHED = frozenset({"all()", "count()", "exists()"})
-_ALWAYS_QUERY = frozenset({
+ALWAYS_QUERY = frozenset({
     "filter()", "exclude()", "get()", "order_by()", "values()", "values_list()", "annotate()",
     "aggregate()", "latest()", "earliest()", "in_bulk()", "distinct()", "select_related()",
     "prefetch_related()", "only()", "defer()",
@@ -864,7 +935,14 @@ def walk_path(graph: Graph, model: str, cov: Coverage, path: list[str]) -> PathI
                 cur, look, i, many = rel.target, lookup, i + 3, True
                 continue
             return None
-        if nxt in _ALWAYS_QUERY:
+        if nxt in ALWAYS_QUERY:
+            return PathIssue("query", lookup, i + 1, rel.target)
+        if nxt.endswith("()") and nxt[:-2] not in DJANGO_API and not nxt.startswith(
+                "_") and rel.target and not cov.covers(
+                lookup, to_one=False) and graph.custom_queryset_method(rel.target, nxt[:-2]):
+            # `translation.change_set.content()`: a custom queryset method of the related
+            # model's manager, on a relation the rows did not prefetch (a branch returning
+            # the manager's queryset unchanged would read a prefetch)
             return PathIssue("query", lookup, i + 1, rel.target)
         return None
     return None

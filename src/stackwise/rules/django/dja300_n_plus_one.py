@@ -76,12 +76,26 @@ class NPlusOneQuery(ProjectRule):
     object named like a model (`event.orders.filter(...)`, when `Event` is the only class of
     that name; a loop variable is left to its own loop), or of a row fetched with `.get()`
     without `prefetch_related()` (`event = Event.objects.get(pk=pk)`, then
-    `event.orders.all()`). `get_user_model()` and `ForeignKey(settings.AUTH_USER_MODEL)` are
-    the model a literal `AUTH_USER_MODEL` names in the settings (unknown when no settings
-    module, or several disagreeing ones, name it). Querysets unioned with
-    `qs |= Model.objects.filter(...)` count what either side loads. Only querysets of models
-    defined in the project are checked, only known relations are reported, and tests and
-    migrations are skipped.
+    `event.orders.all()`). A custom queryset method called on a related manager
+    (`componentlist.components.filter_access(user)`) is followed like `.all()` when it is a
+    method of the related model's default manager or queryset class; on a loop row, only when
+    the loop's queryset did not prefetch that relation (a branch of the method returning its
+    rows unchanged would read the prefetch). `get_user_model()` and
+    `ForeignKey(settings.AUTH_USER_MODEL)` are the model a literal `AUTH_USER_MODEL` names in
+    the settings (unknown when no settings module, or several disagreeing ones, name it).
+    Querysets unioned with `qs |= Model.objects.filter(...)` count what either side loads.
+    Only querysets of models defined in the project are checked, only known relations are
+    reported, and tests and migrations are skipped. Models built on a few well-known
+    third-party bases whose managers add no `select_related()` (django-mptt's `MPTTModel` and
+    `TreeManager`, django-polymorphic's `PolymorphicModel` and `PolymorphicManager`,
+    django-scopes' `ScopedManager`) are followed like plain models, though not through those
+    packages' own queryset methods (`get_cached_trees()`, `instance_of()`); a manager from
+    any other package (django-model-utils' `InheritanceManager`...) leaves its model's
+    querysets unknown.
+
+    A loop row fetched again inside the loop (`o = Order.objects.select_for_update().get(
+    pk=o.pk)`) is a fresh instance on every iteration: a foreign key read from it after that
+    lookup is one more query per iteration unless the lookup itself uses `select_related()`.
 
     Rows are also read where no loop is written:
 

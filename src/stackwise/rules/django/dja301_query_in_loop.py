@@ -8,6 +8,7 @@ from stackwise.engine.project import Project, ProjectReporter
 from stackwise.findings import Frame, Severity
 from stackwise.rules._api import ProjectRule
 from stackwise.rules.django._models import (
+    ALWAYS_QUERY,
     Graph,
     checked_functions,
     graph_for,
@@ -46,8 +47,10 @@ class QueryInLoop(ProjectRule):
     queryset or a list of ids, whose arguments use the loop variable; and related-manager
     queries such as `book.tags.filter(...)` or `author.book_set.count()`-style lookups that a
     `prefetch_related()` cannot serve (`.filter()`, `.exclude()`, `.order_by()`, `.get()`...)
-    read from each row of a queryset. Only models defined in the project are considered; loops
-    over `range()` or literal tuples are not.
+    read from each row of a queryset. A custom queryset method of the related model's
+    default manager called that way (`translation.change_set.content()`) is reported too, when
+    the outer queryset did not prefetch the relation. Only models defined in the project are
+    considered; loops over `range()` or literal tuples are not.
 
     ## Why it matters
     Each iteration is a round trip to the database: 500 ids are 500 queries where one would
@@ -135,10 +138,13 @@ class QueryInLoop(ProjectRule):
             shown = ".".join([loop["var"], *[p for p in acc_path[: issue.index + 1]
                                              if p != "*"]])
             rel = issue.lookup.rsplit("__", 1)[-1]
+            # a custom queryset method (`change_set.content()`) is only reported where nothing
+            # was prefetched: one of its branches may return the prefetched rows unchanged
+            when = ", even when prefetched" if acc_path[issue.index] in ALWAYS_QUERY else ""
             report.report(
                 self, path, line, col,
                 f"query per row: `{shown}` runs a new query for each row of the `{model}` "
-                f"queryset built at {where(resolved, path)}, even when prefetched; prefetch "
+                f"queryset built at {where(resolved, path)}{when}; prefetch "
                 f"the filtered rows once with `Prefetch(\"{issue.lookup}\", queryset=..., "
                 f"to_attr=\"{rel}_list\")` and read the list",
                 end_line=end_line, end_column=end_col, function=fq,
