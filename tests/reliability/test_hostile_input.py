@@ -4,6 +4,7 @@ run goes on. Every case is checked next to `witness.py`, whose finding must alwa
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Mapping
@@ -429,6 +430,8 @@ def test_compiler_warnings_about_the_code_are_not_ours(tmp_path: Path) -> None:
         ("# noqa: E501, ASY100 -- both tools", True),
         ("# noqa", False),  # meant for another tool: it does not hide our findings
         ("# noqa: E501", False),
+        ("# noqa: ASY1", True),  # a prefix, as in `ignore[...]`
+        ("# noqa:E501 # stackwise: ignore[ASY100]", True),
         ("# stackwise: ignore[ASY101]", False),
         ("# stackwise: ignore[ASY-100]", False),  # a typo hides nothing rather than everything
         ("# stackwise: ignore-next-line", False),
@@ -439,6 +442,16 @@ def test_suppression_comments(tmp_path: Path, comment: str, hidden: bool) -> Non
     src = f"import time\n\n\nasync def f() -> None:\n    time.sleep(1)  {comment}\n"
     got = _run(tmp_path, {"s.py": src})
     assert (got == []) is hidden, got
+
+
+def test_every_rule_code_starts_with_a_family_suppressions_look_for() -> None:
+    # a noqa comment whose codes start with no letters of FAMILIES is skipped without tokenizing
+    from stackwise.engine.extract import FAMILIES
+    from stackwise.rules import registry
+
+    codes = [r.code for r in registry.manifest()]
+    assert codes
+    assert {re.match(r"[A-Z]+", c).group() for c in codes} == set(FAMILIES)  # type: ignore[union-attr]
 
 
 def test_a_file_that_does_not_parse_can_be_silenced_on_its_line(tmp_path: Path) -> None:
