@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 from stackwise.engine import runner
 from stackwise.engine.context import FileContext
+from stackwise.rules._api import ASYNC_DEF
 from stackwise.rules.aio.asy100_blocking_call import BlockingCallInAsync
 from stackwise.rules.errors.err501_swallowed_exception import SwallowedException
 
@@ -53,3 +55,19 @@ def test_word_lists_are_plain_words() -> None:
     for rule in file_rules():
         assert all(isinstance(w, str) and w for w in rule.requires_text), rule
     assert SwallowedException.requires_text == ("except",)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("async def f(): ...", True),
+    ("(async def", True),
+    ("x = 1\nasync  def f(): ...", True),
+    ("async\\\ndef f(): ...", True),  # a line continuation between the keywords
+    ("async \\\r\n def f(): ...", True),
+    ("xasync def", False),  # `async` must be a whole word
+    ("_async def", False),
+    ("async defx", False),
+    ("async\ndef", False),  # a newline without a backslash ends the statement
+    ("async with x:", False),
+])
+def test_async_def_pattern(text: str, found: bool) -> None:
+    assert (re.search(ASYNC_DEF, text) is not None) is found

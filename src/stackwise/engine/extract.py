@@ -493,8 +493,13 @@ def _analyse(
     instances: list[Rule] = []
     broken: list[RawFinding] = []
     text = source.text
+    answers: dict[tuple[tuple[str, ...], str], bool] = {}  # rules share words and patterns
     for rule_cls in rules:
-        if not needed(text, rule_cls.requires_text, rule_cls.requires_match):
+        scope_of_rule = (rule_cls.requires_text, rule_cls.requires_match)
+        wanted = answers.get(scope_of_rule)
+        if wanted is None:
+            wanted = answers[scope_of_rule] = needed(text, *scope_of_rule)
+        if not wanted:
             continue  # nothing in this file the rule could report on
         try:
             instances.append(rule_cls())

@@ -549,7 +549,29 @@ class Resolver:
         return None
 
 
-_ASSIGNS: frozenset[type] = frozenset({ast.Assign, ast.AnnAssign})
+_BLOCKS = frozenset({"body", "handlers", "orelse", "finalbody", "cases"})
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def iter_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of a scope's body, in source order, with those nested in compound
+    statements (and their `except` handlers and `case` clauses), but not the bodies of nested
+    functions and classes, nor any expression: what an assignment can be."""
+    stack: list[ast.AST] = list(reversed(body))
+    pop, extend = stack.pop, stack.extend
+    fields_of = _BLOCK_FIELDS
+    scopes = _SCOPE_NODE_SET
+    while stack:
+        node = pop()
+        yield node
+        cls = node.__class__
+        if cls in scopes:
+            continue
+        names = fields_of.get(cls)
+        if names is None:
+            names = fields_of[cls] = tuple(f for f in cls._fields if f in _BLOCKS)
+        for name in reversed(names):
+            extend(reversed(getattr(node, name)))
 
 
 def collect_attr_types(cls: ast.ClassDef) -> dict[str, tuple[str, ast.expr] | None]:
@@ -570,7 +592,7 @@ def collect_attr_types(cls: ast.ClassDef) -> dict[str, tuple[str, ast.expr] | No
         if not isinstance(stmt, _FUNCTION_NODES) or not params:
             continue
         self_name = params[0].arg
-        for node in iter_scope_statements(stmt.body, _ASSIGNS):
+        for node in iter_statements(stmt.body):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target, value, kind = node.targets[0], node.value, "call"
             elif isinstance(node, ast.AnnAssign):

