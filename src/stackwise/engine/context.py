@@ -44,6 +44,8 @@ class FileContext:
         self.findings: list[RawFinding] = []
         self._imported_roots: frozenset[str] | None = None
         self._qualnames: dict[tuple[ast.expr, Scope], str | None] = {}
+        # what rule helpers work out once per file and share (keyed by the helper's name)
+        self.shared: dict[str, Any] = {}
 
     # -- where we are ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -47,7 +46,7 @@ WEB_FRAMEWORKS = ("fastapi", "starlette", "flask", "werkzeug", "quart", "django"
 """A file naming none of these has no route, view, handler or response these rules know
 (`requires_text` of the rules that only look there)."""
 
-_INFO: weakref.WeakKeyDictionary[FileContext, FileInfo] = weakref.WeakKeyDictionary()
+_INFO = "errors._web.FileInfo"  # its key in `FileContext.shared`
 
 
 def module_scope(ctx: FileContext) -> Scope:
@@ -60,7 +59,7 @@ def module_scope(ctx: FileContext) -> Scope:
 
 def file_info(ctx: FileContext) -> FileInfo:
     """The shared per-file knowledge (computed on first use; safe at any point of the pass)."""
-    info = _INFO.get(ctx)
+    info: FileInfo | None = ctx.shared.get(_INFO)
     if info is None:
         tree = module_scope(ctx).node
         roots: set[str] = set()
@@ -83,7 +82,7 @@ def file_info(ctx: FileContext) -> FileInfo:
                 parts = name.split(".")
                 roots.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
         info = FileInfo(frozenset(roots), ctx.source.text)
-        _INFO[ctx] = info
+        ctx.shared[_INFO] = info
     return info
 
 

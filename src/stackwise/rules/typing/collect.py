@@ -274,6 +274,10 @@ class TypingFacts(FactCollector):
 
     def _is_any(self, ann: ast.expr, ctx: FileContext) -> bool:
         """`Any` is the whole type, or a member of the top-level union (`Any | None`)."""
+        lines = ctx.source.lines
+        if not any("Any" in lines[i - 1] for i in range(
+                ann.lineno, min(ann.end_lineno or ann.lineno, len(lines)) + 1)):
+            return False  # not on its lines (a string annotation split as "An" "y" is missed)
         if not any(
             (isinstance(n, ast.Name) and n.id == "Any")
             or (isinstance(n, ast.Attribute) and n.attr == "Any")
