@@ -15,7 +15,7 @@ import pytest
 from stackwise import Settings
 from stackwise.engine import cache as cache_module
 from stackwise.engine import runner
-from stackwise.engine.cache import Cache
+from stackwise.engine.cache import FACT_SHARDS, Cache, fact_shard
 
 from .conftest import API_BOTH_LINE, keyed, run_check
 
@@ -26,8 +26,17 @@ def project(small_project: Path) -> Path:
     return small_project
 
 
+FACTS = [f"facts{i:02d}" for i in range(FACT_SHARDS)]  # the facts, in shards
+
+
 def _cache_files(folder: Path) -> dict[str, Path]:
     return {p.name.split("-", 1)[0]: p for p in folder.glob("*.bin")}
+
+
+def _write_facts(folder: Path, key: str, facts: Any) -> None:
+    """`facts` as the content of every shard."""
+    for kind in FACTS:
+        Cache(folder, key).write(kind, facts)
 
 
 def _baseline(root: Path, settings: Settings | None = None) -> list[Any]:
@@ -42,7 +51,7 @@ def _warm_cache(project: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "cache"
     first = _cached(project, folder)
     assert first.analysed == first.files_checked
-    assert set(_cache_files(folder)) == {"index", "facts", "rules"}
+    assert set(_cache_files(folder)) == {"index", "rules", *FACTS}
     return folder
 
 
@@ -106,7 +115,8 @@ def test_damaged_cache_files(project: Path, tmp_path: Path, which: str, damage: 
         (project / "shop" / "util.py").read_text() + "\n\nX = 1\n")
     expected = _baseline(project)
     files = _cache_files(folder)
-    for kind in (["index", "facts", "rules"] if which == "all" else [which]):
+    kinds = {"index": ["index"], "facts": FACTS, "rules": ["rules"]}
+    for kind in (["index", *FACTS, "rules"] if which == "all" else kinds[which]):
         DAMAGE[damage](files[kind])
     result = _cached(project, folder)
     assert keyed(result.findings) == expected
@@ -165,7 +175,7 @@ def test_entries_with_matching_stat_but_another_shape(project: Path, tmp_path: P
 def test_facts_of_another_shape(project: Path, tmp_path: Path, facts: Any) -> None:
     expected = _baseline(project)
     folder = _warm_cache(project, tmp_path)
-    Cache(folder, _key(project)).write("facts", facts)
+    _write_facts(folder, _key(project), facts)
     util = project / "shop" / "util.py"
     util.write_text(util.read_text() + "\n")
     _assert_same(project, folder, expected)
@@ -175,11 +185,12 @@ def test_facts_with_the_right_digest_but_broken_content(project: Path, tmp_path:
     expected = _baseline(project)
     folder = _warm_cache(project, tmp_path)
     key = _key(project)
-    facts = Cache(folder, key).read("facts")
-    assert isinstance(facts, dict)
-    for display, (digest, _raw) in list(facts.items()):
-        facts[display] = [digest, {"module": display, "functions": [("bad",)]}]
-    Cache(folder, key).write("facts", facts)
+    for kind in FACTS:
+        facts = Cache(folder, key).read(kind)
+        assert isinstance(facts, dict)
+        for display, (digest, _raw) in list(facts.items()):
+            facts[display] = [digest, {"module": display, "functions": [("bad",)]}]
+        Cache(folder, key).write(kind, facts)
     util = project / "shop" / "util.py"
     util.write_text(util.read_text() + "\n")
     _assert_same(project, folder, expected)
@@ -390,13 +401,30 @@ def test_the_cache_never_holds_code(project: Path, tmp_path: Path) -> None:
 
 def test_transitive_findings_survive_a_cold_facts_cache(project: Path, tmp_path: Path) -> None:
     folder = _warm_cache(project, tmp_path)
-    _cache_files(folder)["facts"].unlink()
+    for kind in FACTS:
+        _cache_files(folder)[kind].unlink()
     (project / "shop" / "api.py").write_text((project / "shop" / "api.py").read_text() + "\n")
     result = _cached(project, folder)
     assert ("shop/api.py", API_BOTH_LINE, "ASY101") in {
         (f.path, f.line, f.code) for f in result.findings}
     assert keyed(result.findings) == _baseline(project)
 
+
+
+def test_an_edit_rewrites_the_facts_of_its_shard_only(project: Path, tmp_path: Path) -> None:
+    folder = _warm_cache(project, tmp_path)
+    util = project / "shop" / "util.py"
+    util.write_text(util.read_text() + "\n\nX = 1\n")
+    before = {k: p.stat().st_mtime_ns for k, p in _cache_files(folder).items() if k in FACTS}
+    time.sleep(0.01)
+    result = _cached(project, folder)
+    assert keyed(result.findings) == _baseline(project) and result.analysed == 1
+    after = {k: p.stat().st_mtime_ns for k, p in _cache_files(folder).items() if k in FACTS}
+    assert [k for k in FACTS if after[k] != before[k]] == [FACTS[fact_shard("shop/util.py")]]
+    api = project / "shop" / "api.py"  # another edit: the facts of every shard are read
+    api.write_text(api.read_text() + "\n")
+    again = _cached(project, folder)
+    assert keyed(again.findings) == _baseline(project) and again.analysed == 1
 
 
 # -- old cache files are cleaned up ---------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The on-disk cache: per-file results keyed by content, tool version and configuration.
 
-Two files per (version, configuration): a small index (per-file findings and stat data, plus the
+Per (version, configuration): a small index (per-file findings and stat data, plus the
 project-level findings) read on every run, and the facts the linker needs, read only when some
-file changed. Each file is a header, a BLAKE2 digest of the payload and a `marshal` payload of
+file changed, in `FACT_SHARDS` files so that a small change rewrites a few of them. Each file is a header, a BLAKE2 digest of the payload and a `marshal` payload of
 plain data; a file whose digest does not match is ignored, so truncation, garbage or a concurrent
 writer can cost time but never change a result. Writes go to a temporary file that is renamed into
 place. Any failure to read or write is at most a warning: one for reading and one for writing per
@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import os
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,50 @@ class Cache:
                 raise
         except OSError as exc:
             self._warn("write", f"cache not written ({self.folder}): {exc.strerror or exc}")
+
+
+FACT_SHARDS = 16
+
+
+def fact_shard(display: str) -> int:
+    """Which facts file holds a file's facts (the same on every run and machine)."""
+    return zlib.crc32(display.encode("utf-8", "surrogateescape")) % FACT_SHARDS
+
+
+class FactsStore:
+    """Every file's facts, `{display: [digest, raw facts]}`, kept in `FACT_SHARDS` cache files
+    (`facts00`...), so that a run which changed a few files rewrites a few of them, not all.
+
+    `read()` merges every shard it can read (a missing or damaged one is empty, at most one
+    warning); `write()` rewrites a shard only when its files, their digests, or the facts of a
+    file analysed in this run differ from what was read."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        # per shard: {display: digest} as read, or None (not read, missing or damaged)
+        self._read: list[dict[str, Any] | None] = [None] * FACT_SHARDS
+
+    def read(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for i in range(FACT_SHARDS):
+            data = self.cache.read(f"facts{i:02d}")
+            if not isinstance(data, dict):
+                continue
+            merged.update(data)
+            self._read[i] = {d: v[0] if isinstance(v, list | tuple) and v else None
+                             for d, v in data.items()}
+        return merged
+
+    def write(self, facts: dict[str, Any], analysed: set[str]) -> None:
+        shards: list[dict[str, Any]] = [{} for _ in range(FACT_SHARDS)]
+        for display, value in facts.items():
+            shards[fact_shard(display)][display] = value
+        for i, shard in enumerate(shards):
+            before = self._read[i]
+            if before is not None and before.keys() == shard.keys() and all(
+                    before[d] == v[0] and d not in analysed for d, v in shard.items()):
+                continue  # the same files with the same facts: the file on disk holds them
+            self.cache.write(f"facts{i:02d}", shard)
 
 
 STALE_AFTER_S = 30 * 24 * 3600  # cache files of another key unused this long are removed

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackwise._version import __version__
 from stackwise.config import Settings, check_codes, find_root, load_settings
-from stackwise.engine.cache import Cache, content_digest, prune
+from stackwise.engine.cache import Cache, FactsStore, content_digest, prune
 from stackwise.engine.discover import Discovery, SourceFile
 from stackwise.engine.inputs import read_input
 from stackwise.findings import Finding, Frame, Severity
@@ -510,9 +510,9 @@ def _check(
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            cached_facts = cache.read("facts") if len(fresh) < len(entries) else None
-            if not isinstance(cached_facts, dict):
-                cached_facts = {}
+            store = FactsStore(cache)
+            cached_facts = store.read() if len(fresh) < len(entries) else {}
+            analysed_now = set(fresh)  # their facts are new, whatever the digest says
             from stackwise.engine.facts import FileFacts
 
             all_facts: dict[str, FileFacts] = {}
@@ -538,6 +538,7 @@ def _check(
                         mtime = 0
                     sf2 = by_display[display]
                     from_cache.discard(display)
+                    analysed_now.add(display)
                     entries[display] = [mtime, size, digest, sf2.module, sf2.is_package,
                                         result["findings"], result["suppress"]]
                     take(display, digest, result["facts"])
@@ -578,7 +579,7 @@ def _check(
             workers.close()  # idle from here on: and the project rules may fork
             project_findings, project_inputs = _run_project_rules(
                 linked, settings, verbose, str(project_root), [r.load() for r in wanted], jobs)
-            cache.write("facts", facts_store)
+            store.write(facts_store, analysed_now)
         finally:
             workers.close()  # (again, if something above raised)
             if gc_was_on:
