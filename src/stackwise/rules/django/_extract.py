@@ -52,6 +52,9 @@ PER_ITERATION = EVALUATING - {"iterator", "explain"} | frozenset({
     "filter", "exclude", "values", "values_list",
 }) | frozenset("a" + m for m in EVALUATING if m not in ("iterator", "explain"))
 _INSTANCE_SYNC = frozenset({"save", "delete", "refresh_from_db"})
+# queryset methods that write: a per-row write is not served by a prefetch either way
+_WRITES = frozenset({"update", "delete", "create", "get_or_create", "update_or_create",
+                     "bulk_create", "bulk_update"})
 _ONE_ROW = frozenset({"get", "first", "last", "earliest", "latest"})
 _IDS_NAME = re.compile(r"^(?:\w+_)?(?:ids|pks|id_list|pk_list)$")
 _BUILTIN_ROWS = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple",
@@ -635,6 +638,12 @@ class _Function:
             name = owner.attr
         else:
             return None
+        if not cached and owner is root and root.id in self._loop_names:
+            outer = self._loop_rows.get(root.id)
+            if outer is not None:
+                # `for bundle in category.bundles.exclude(...)` in the loop over `category`:
+                # the relation of the outer loop's model, whatever the row is named
+                return ["rel", name.lower(), attr, False, outer, True]
         # `.all()` first: may be served from a prefetch the caller made
         return ["rel", name.lower(), attr, cached]
 
@@ -858,7 +867,69 @@ class _Function:
             "qs": lp.qs, "acc": acc, "bare": bare, "store": store, "kind": lp.kind,
             "iter_name": iter_name,
         })
+        passes = self._passed_relations(lp)
+        if passes:
+            self.loops[-1]["passes"] = passes
         self._record_refetch(lp)
+
+    def _passed_relations(self, lp: _Loop) -> list[dict[str, Any]]:
+        """`helper(row.rel)` / `self.helper(row.rel)` in the loop over `row`, whose result is
+        evaluated there (iterated, listed, counted, tested): the project rule checks whether the
+        helper returns `rel.filter(...)`, a new query per row."""
+        var = lp.var
+        assert var is not None
+        if any(_stores(b, var) for b in lp.body):
+            return []
+        parents: dict[ast.AST, ast.AST] = {}
+        if isinstance(lp.node, _COMPS):  # `[.. for row in rows for x in helper(row.rel)]`
+            parents.update((gen.iter, gen) for gen in lp.node.generators)
+        calls: list[ast.Call] = []
+        stack = list(lp.body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _SCOPES):
+                continue
+            if isinstance(n, ast.Call):
+                calls.append(n)
+            for c in child_nodes(n):
+                parents[c] = n
+                stack.append(c)
+        out: list[dict[str, Any]] = []
+        for call in calls:
+            func = call.func
+            on_self = isinstance(func, ast.Attribute) and self._is_self(func.value)
+            if not (isinstance(func, ast.Name) or on_self) or not self._evaluated(call, parents):
+                continue
+            bound: list[tuple[int | str, ast.expr]] = [*enumerate(call.args)]
+            bound += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
+            for key, arg in bound:
+                path: list[str] = []
+                e: ast.expr = arg
+                while isinstance(e, ast.Attribute):
+                    path.append(e.attr)
+                    e = e.value
+                if path and isinstance(e, ast.Name) and e.id == var:
+                    p = pos(self.ctx, call)
+                    out.append({"call": p, "arg": key, "path": path[::-1], "self": on_self,
+                                "shown": ast.unparse(call), "name": ast.unparse(func)})
+        return out
+
+    def _evaluated(self, call: ast.Call, parents: dict[ast.AST, ast.AST]) -> bool:
+        """Whether the value of `call` is evaluated where it stands: the iterable of a loop,
+        the argument of `list()`/`len()`..., the receiver of `.count()`/`.first()`..., a test."""
+        up = parents.get(call)
+        if isinstance(up, ast.For | ast.comprehension):
+            return up.iter is call
+        if isinstance(up, ast.If | ast.While | ast.IfExp):
+            return up.test is call
+        if isinstance(up, ast.Call) and isinstance(up.func, ast.Name) and up.args == [call]:
+            callee = self.ctx.resolver.qualname(up.func, self.scope)
+            return callee in _BUILTIN_ROWS or callee in ("builtins.len", "builtins.bool",
+                                                         "builtins.set")
+        if isinstance(up, ast.Attribute) and up.attr in EVALUATING - _WRITES:
+            top = parents.get(up)
+            return isinstance(top, ast.Call) and top.func is up
+        return False
 
     def _record_refetch(self, lp: _Loop) -> None:
         """`o = Order.objects.select_for_update().get(pk=o.pk)` in the loop over `o`: the row is
@@ -1226,18 +1297,87 @@ def _loops_over_param(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -
 
 def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> dict[str, Any] | None:
+    retq: dict[str, Any] | None = None
     if not isinstance(node, ast.AsyncFunctionDef):
         lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
         text = "\n".join(lines)
+        if _RETURNS_METHOD.search(text):
+            retq = _returns_query(node, outer.kind == "class")
         # `event.orders.filter(...)`: looped over here, or passed to a helper that loops
         if not any(h in text for h in _FUNCTION_HINTS) and not any(
                 h in text for h in _RELATED_HINTS) and not (
-                "for " in text and _loops_over_param(node, text)):
+                "for " in text and _loops_over_param(node, text)) and retq is None:
             return None
     fact = _Function(ctx, node, outer).run()
     if fact is not None and "ret" in fact and outer.kind == "class":
         _flag_variants(ctx, node, outer, fact)
+    if retq is not None:
+        if fact is None:
+            fact = {"q": f"{outer.qualname}.{node.name}", "async": False, "line": node.lineno}
+        fact["retq"] = retq
+        fact["sig"] = _signature(node, outer.kind == "class")
     return fact
+
+
+_RETURNS_METHOD = re.compile(r"\breturn\s+(?:super\(\)\.)?\w+(?:\([^)]*\))?\.\w+\(")
+# queryset methods that return a new queryset and, applied to a related manager, always query
+# (a prefetch of the relation cannot serve them)
+_QUERY_OPS = frozenset({"filter", "exclude", "order_by", "values", "values_list", "annotate",
+                        "distinct", "select_related", "prefetch_related", "only", "defer"})
+
+
+def _returns_query(node: ast.FunctionDef, method: bool) -> dict[str, Any] | None:
+    """`def type_filter(self, qs): return qs.filter(...)`: every `return` applies query methods
+    to one parameter the body never rebinds, or to `super().<same method>(<the parameters>)`.
+    {"param": name or None (super), "op": first method applied}; None for anything else."""
+    if not node.body or not isinstance(node.body[-1], ast.Return):
+        return None
+    args = node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    self_name = positional[0] if method and positional else None
+    unbound = _unbound_params(node, self_name)
+    found: list[tuple[str | None, str]] = []
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _SCOPES):
+            continue
+        if isinstance(n, ast.Yield | ast.YieldFrom | ast.Await):
+            return None
+        if isinstance(n, ast.Return):
+            got = _query_on_param(n.value, node.name, unbound, positional[1 if method else 0:],
+                                  method)
+            if got is None:
+                return None
+            found.append(got)
+        stack.extend(child_nodes(n))
+    if not found or len({p for p, _ in found}) != 1:
+        return None
+    return {"param": found[0][0], "op": found[-1][1]}
+
+
+def _query_on_param(value: ast.expr | None, name: str, unbound: frozenset[str],
+                    forwarded: list[str], method: bool) -> tuple[str | None, str] | None:
+    """(parameter or None for `super().name(...)`, first method) of `param.filter(...)...`."""
+    ops: list[str] = []
+    e = value
+    while isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+        ops.append(e.func.attr)
+        inner = e.func.value
+        if method and e.func.attr == name and isinstance(inner, ast.Call) and isinstance(
+                inner.func, ast.Name) and inner.func.id == "super" and not inner.args:
+            ops.pop()
+            passed = [a.id if isinstance(a, ast.Name) else "" for a in e.args]
+            if not ops or e.keywords or passed != forwarded or not all(
+                    p in unbound for p in passed):
+                return None
+            return (None, ops[-1]) if all(op in _QUERY_OPS for op in ops) else None
+        e = inner
+    if not ops or not isinstance(e, ast.Name) or e.id not in unbound:
+        return None
+    if not all(op in _QUERY_OPS for op in ops):
+        return None
+    return e.id, ops[-1]
 
 
 def _flag_variants(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,

@@ -697,7 +697,11 @@ class Graph:
         if kind in ("rel", "getrel"):
             if (kind == "getrel" or (len(root) > 3 and root[3])) and not self.related_all:
                 return None
-            if kind == "rel" and len(root) > 4:
+            if kind == "rel" and len(root) > 5:
+                # a fresh query on a loop row's relation: the outer loop's model, else the name
+                rows = self._loop_row_rows(root[4], root[2], depth, fresh=True) or (
+                    self.related_rows(root[1], root[2]))
+            elif kind == "rel" and len(root) > 4:
                 rows = self._loop_row_rows(root[4], root[2], depth)
             elif kind == "rel":
                 rows = self.related_rows(root[1], root[2])
@@ -724,12 +728,15 @@ class Graph:
             return rel.target, rel.via if rel.kind == "rev_fk" else ""
         return None
 
-    def _loop_row_rows(self, outer: QS, attr: str, depth: int) -> tuple[str, str] | None:
+    def _loop_row_rows(self, outer: QS, attr: str, depth: int,
+                       fresh: bool = False) -> tuple[str, str] | None:
         """`related_rows` for a custom queryset method called on the related manager `attr`
         of a loop row (`componentlist.components.filter_access(user)`): only when the loop's
-        queryset is known and did not prefetch `attr`, so no prefetch can serve the call."""
+        queryset is known and did not prefetch `attr`, so no prefetch can serve the call.
+        `fresh`: a method that always queries (`.filter()`), whatever was prefetched."""
         loop = self.resolve(outer, depth=depth + 1)
-        if loop is None or loop.cov.rows != "instances" or loop.cov.covers(attr, to_one=False):
+        if loop is None or loop.cov.rows != "instances" or (
+                not fresh and loop.cov.covers(attr, to_one=False)):
             return None
         rel = self.relation(loop.model, attr)
         if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:

@@ -16,6 +16,7 @@ from stackwise.rules.django._models import (
     shown_chain,
     walk_path,
 )
+from stackwise.rules.django._query_helpers import passed_query_helper
 from stackwise.rules.django.dja300_n_plus_one import frames, where
 
 _LOOKUP = frozenset({"get", "first", "last", "earliest", "latest", "aget", "afirst", "alast",
@@ -49,8 +50,13 @@ class QueryInLoop(ProjectRule):
     `prefetch_related()` cannot serve (`.filter()`, `.exclude()`, `.order_by()`, `.get()`...)
     read from each row of a queryset. A custom queryset method of the related model's
     default manager called that way (`translation.change_set.content()`) is reported too, when
-    the outer queryset did not prefetch the relation. Only models defined in the project are
-    considered; loops over `range()` or literal tuples are not.
+    the outer queryset did not prefetch the relation. So is a row's related manager passed to a
+    helper of the project that returns it filtered (`self.type_filter(bundle.types)` with
+    `def type_filter(self, qs): return qs.filter(...)`), when the result is iterated, listed,
+    counted or tested in the loop, and every override of the method in project subclasses also
+    returns `qs.<query method>(...)` or `super().type_filter(qs).<query method>(...)`. Only
+    models defined in the project are considered; loops over `range()` or literal tuples are
+    not.
 
     ## Why it matters
     Each iteration is a round trip to the database: 500 ids are 500 queries where one would
@@ -86,6 +92,8 @@ class QueryInLoop(ProjectRule):
                 self._manager_query(graph, report, path, fq, item)
             for loop in fact.get("loops", ()):
                 self._related_query(graph, report, path, fq, loop)
+                if "passes" in loop:
+                    self._passed_query(graph, report, path, fq, loop)
 
     def _manager_query(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
                        item: dict[str, Any]) -> None:
@@ -152,4 +160,42 @@ class QueryInLoop(ProjectRule):
                                    short(resolved.function or fq)),
                              Frame(path, loop["loop"][0], short(fq)),
                              Frame(path, line, short(fq))),
+            )
+
+    def _passed_query(self, graph: Graph, report: ProjectReporter, path: str, fq: str,
+                      loop: dict[str, Any]) -> None:
+        """`self.type_filter(bundle.types)` in the loop over `bundle`, where the helper (and
+        every override of it) returns its parameter with `.filter()`... applied."""
+        resolved = graph.resolve(loop["qs"], path, fq)
+        if resolved is None or resolved.cov.rows != "instances":
+            return
+        model = resolved.model.rsplit(".", 1)[-1]
+        for item in loop["passes"]:
+            helper = passed_query_helper(graph, fq, item)
+            if helper is None:
+                continue
+            fn, param, op = helper
+            issue = walk_path(graph, resolved.model, resolved.cov, [*item["path"], f"{op}()"])
+            if issue is None or issue.kind != "query" or issue.index != len(item["path"]):
+                continue
+            line, col, end_line, end_col = item["call"]
+            rel = issue.lookup.rsplit("__", 1)[-1]
+            shown = item["shown"] if len(item["shown"]) <= 60 else f"{item['name']}(...)"
+            hpath = graph.project.functions[fn][0]
+            hline = graph.project.functions[fn][1].line
+            at = "" if (resolved.path, resolved.line) == (path, loop["loop"][0]) else (
+                f" (loop at line {loop['loop'][0]})")
+            report.report(
+                self, path, line, col,
+                f"query per row: `{shown}` returns `{param}.{op}(...)` (`{short(fn)}` at "
+                f"{hpath}:{hline}), a new query for each row of the `{model}` queryset built "
+                f"at {where(resolved, path)}{at}, even when prefetched; prefetch the filtered "
+                f"rows once with `Prefetch(\"{issue.lookup}\", queryset=..., "
+                f"to_attr=\"{rel}_list\")` and read the list",
+                end_line=end_line, end_column=end_col, function=fq,
+                chain=frames(Frame(resolved.path, resolved.line,
+                                   short(resolved.function or fq)),
+                             Frame(path, loop["loop"][0], short(fq)),
+                             Frame(path, line, short(fq)),
+                             Frame(hpath, hline, short(fn))),
             )
