@@ -2,9 +2,10 @@
 
 Per (version, configuration): a small index (per-file findings and stat data, plus the
 project-level findings) read on every run, and the facts the linker needs, read only when some
-file changed, in `FACT_SHARDS` files so that a small change rewrites a few of them. Each file is a header, a BLAKE2 digest of the payload and a `marshal` payload of
-plain data; a file whose digest does not match is ignored, so truncation, garbage or a concurrent
-writer can cost time but never change a result. Writes go to a temporary file that is renamed into
+file changed, in `FACT_SHARDS` files so that a small change rewrites a few of them. Each file is
+a header, a BLAKE2 digest of the payload and a `marshal` payload of plain data; a file whose
+digest does not match is ignored, so truncation, garbage or a concurrent writer can cost time
+but never change a result. Writes go to a temporary file that is renamed into
 place. Any failure to read or write is at most a warning: one for reading and one for writing per
 run, however many files are affected.
 """
