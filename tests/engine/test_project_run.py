@@ -73,12 +73,22 @@ _SCRIPT = textwrap.dedent("""
     project_run._start_child = counting
     answers = []
     finish = project_run._finish_child
-    def answered(child):
-        got = finish(child)
+    def answered(child, patience):
+        got = finish(child, patience)
         answers.append(got is not None)
         return got
     project_run._finish_child = answered
     parent = os.getpid()
+    if mode == "child-hangs":
+        project_run.PATIENCE_S = 1.0
+        import time
+        from stackwise.rules.typing.typ600_untyped_parameter import UntypedPublicParameter
+        check = UntypedPublicParameter.check_project
+        def hangs_in_child(self, project, report):
+            if os.getpid() != parent:
+                time.sleep(30)  # far past the patience; ends soon if orphaned
+            return check(self, project, report)
+        UntypedPublicParameter.check_project = hangs_in_child
     if mode == "child-dies":
         from stackwise.rules.typing.typ600_untyped_parameter import UntypedPublicParameter
         check = UntypedPublicParameter.check_project
@@ -96,7 +106,7 @@ _SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["plain", "child-dies"])
+@pytest.mark.parametrize("mode", ["plain", "child-dies", "child-hangs"])
 def test_two_processes_give_what_one_gives(tmp_path: Path, mode: str) -> None:
     for rel, text in SHOP.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +116,7 @@ def test_two_processes_give_what_one_gives(tmp_path: Path, mode: str) -> None:
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert got["forks"] == [True]  # jobs=1 never forks; jobs=2 did, once
-    assert got["answers"] == [mode == "plain"]  # a dead child: this process ran its rules
+    # a dead child, or one killed when out of patience: this process ran its rules
+    assert got["answers"] == [mode == "plain"]
     assert got["same"]
     assert {"ASY101", "TYP600", "LAY702"} <= set(got["codes"])

@@ -6,25 +6,35 @@ the heaviest ones are independent of each other (ASY101 walks the call graph, th
 index the public API, the LAY rules the imports). A forked child sees the linked project
 without copying or pickling it, runs one group of rule families and sends back its findings and
 the non-Python files it read as a `marshal` payload; this process runs the other group
-meanwhile. Whatever goes wrong in the child (it cannot start, dies, or sends something
-unreadable), this process runs that group itself: the answer never depends on the split.
+meanwhile. Whatever goes wrong in the child (it cannot start, dies, sends something
+unreadable, or is still running long after this process's group is done: then it is killed),
+this process runs that group itself: the answer never depends on the split.
 
-Forking a process that runs other threads can deadlock the child, so the split happens only
-when this process has a single thread (as the OS counts them): the analysis workers are shut
-down before the project rules run.
+Forking a process that runs other threads can deadlock the child, so the split happens only on
+Linux and when this process has a single thread (as the OS counts them): the analysis workers
+are shut down before the project rules run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
+import select
+import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from stackwise.engine.project import Project, ProjectReporter
 from stackwise.rules._api import ProjectRule
+
+# How long the child may take beyond this process's own group (plus ten times that group's time)
+# before it is taken for stuck, killed, and its rules run here
+PATIENCE_S = 60.0
 
 # Rough cost of each family's project rules on a large tree (Home Assistant: ASY 3 s, TYP 2 s,
 # LAY 1 s); families not named weigh 1. Only the balance of the two groups depends on it.
@@ -42,8 +52,9 @@ def run_project_rules(project: Project, rules: Sequence[type[ProjectRule]], firs
         return _sorted(run_group(project, rules, first, verbose))
     mine, theirs = groups
     child = _start_child(lambda: run_group(project, theirs, first, verbose), project)
+    started = time.monotonic()
     out = run_group(project, mine, first, verbose)
-    got = _finish_child(child)
+    got = _finish_child(child, PATIENCE_S + 10 * (time.monotonic() - started))
     if got is None:  # no child, or nothing usable from it: the same rules, here
         out_theirs = run_group(project, theirs, first, verbose)
     else:
@@ -97,13 +108,14 @@ def split(rules: Sequence[type[ProjectRule]]
 
 
 def can_fork() -> bool:
-    """Whether a fork is safe here: POSIX, and no other thread in this process."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    """Whether a fork is safe here: Linux (macOS system libraries are not safe to use in a
+    forked child), and no other thread in this process as the OS counts them."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
     try:
         return len(os.listdir("/proc/self/task")) == 1
-    except OSError:  # not Linux: trust `threading` (threads started from C are rare there)
-        return True
+    except OSError:
+        return False
 
 
 def _family(code: str) -> str:
@@ -144,15 +156,33 @@ def _start_child(work: Callable[[], Findings], project: Project) -> _Child | Non
     return pid, read
 
 
-def _finish_child(child: _Child | None) -> tuple[Findings, dict[str, str | None]] | None:
+def _finish_child(child: _Child | None, patience: float
+                  ) -> tuple[Findings, dict[str, str | None]] | None:
+    """The child's findings and inputs; None if it failed, or is still not done after
+    `patience` seconds (then it is killed: a child stuck on a lock inherited from the fork must
+    not hang the run)."""
     if child is None:
         return None
     pid, read = child
+    deadline = time.monotonic() + patience
+    chunks: list[bytes] = []
     try:
-        with os.fdopen(read, "rb") as fh:
-            payload = fh.read()
+        while True:
+            left = deadline - time.monotonic()
+            ready = select.select([read], [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:  # out of patience
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
     except OSError:
-        payload = b""
+        pass
+    finally:
+        os.close(read)
+    payload = b"".join(chunks)
     try:
         _, status = os.waitpid(pid, 0)
     except OSError:
