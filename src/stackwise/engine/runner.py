@@ -224,10 +224,12 @@ class _Workers:
         methods = multiprocessing.get_all_start_methods()
         # fork is the fastest start, but forking a process that runs other threads (an MCP
         # server, a test runner, an IDE) can deadlock the child, and Python 3.12+ warns about
-        # it: then the workers come from a clean server process instead
+        # it: then the workers come from a clean server process instead. Outside Linux fork
+        # is not safe at all (macOS system libraries), so the server is used there too (or
+        # spawn, on Windows)
         threaded = max(threading.active_count(), _os_threads()) > 1
-        method = ("forkserver" if threaded and "forkserver" in methods
-                  else "fork" if "fork" in methods else None)
+        forkable = sys.platform.startswith("linux") and not threaded and "fork" in methods
+        method = ("fork" if forkable else "forkserver" if "forkserver" in methods else None)
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context(method),
             initializer=_init_worker, initargs=(self.settings, self.verbose, rules))
