@@ -113,9 +113,8 @@ class Extractor:
     def _fail(self, rule: Rule, node: ast.AST | None, exc: BaseException) -> None:
         self.broken.add(rule.code)
         where = f" at line {getattr(node, 'lineno', '?')}" if node is not None else ""
-        msg = _internal_error(f"internal error in rule {rule.code} on this file{where}", exc,
-                              self.verbose)
-        self.ctx.findings.append((1, 1, 1, 1, "SW001", msg, "error", "", ()))
+        self.ctx.findings.append(internal_error(
+            f"internal error in rule {rule.code} on this file{where}", exc, self.verbose))
         for t, lst in self.dispatch.items():
             if rule in lst:  # a new list: the traversal may be iterating over the old one
                 self.dispatch[t] = [r for r in lst if r is not rule]
@@ -313,9 +312,9 @@ _SUPPRESS = re.compile(
     r"|(?i:noqa)\s*:\s*(?P<noqa>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))"
 )
 _CODE = re.compile(r"[A-Z]+[0-9]*")
-# The letters every stackwise code starts with (a test checks each rule's code against it): a
-
-# is not worth tokenizing the file for (Home Assistant: 368 files with such comments).
+# The letters every stackwise code starts with (a test checks each rule's code against it).
+# A comment that only names other tools' codes (`noqa` with E501, F401) cannot hide a finding of
+# ours, and its line is not worth tokenizing the file for (368 such Home Assistant files).
 FAMILIES = frozenset({"ASY", "DJA", "ERR", "FAS", "FLK", "LAY", "SW", "TST", "TYP"})
 _LETTERS = re.compile(r"[A-Z]+")
 
@@ -504,9 +503,9 @@ def _analyse(
         try:
             instances.append(rule_cls())
         except Exception as exc:  # a rule bug must not stop the run
-            broken.append(_sw("SW001", _internal_error(
+            broken.append(internal_error(
                 f"internal error in rule {getattr(rule_cls, 'code', rule_cls.__name__)} on "
-                "this file", exc, verbose)))
+                "this file", exc, verbose))
     ctx.findings.extend(broken)
     extractor = Extractor(ctx, instances, verbose=verbose)
     raw_facts: dict[str, Any] | None
@@ -517,8 +516,8 @@ def _analyse(
         return {"findings": [_sw("SW000", f"could not analyse: {TOO_DEEP}")], "facts": None,
                 "suppress": _suppress(source)}
     except Exception as exc:  # a bug in the engine: this file only, the run goes on
-        ctx.findings.append(_sw("SW001", _internal_error(
-            "internal error in stackwise while analysing this file", exc, verbose)))
+        ctx.findings.append(internal_error(
+            "internal error in stackwise while analysing this file", exc, verbose))
         raw_facts = None
     seen: set[tuple[int, int, str, str]] = set()
     findings: list[RawFinding] = []
@@ -530,12 +529,14 @@ def _analyse(
     return {"findings": findings, "facts": raw_facts, "suppress": _suppress(source)}
 
 
-def _internal_error(what: str, exc: BaseException, verbose: bool) -> str:
+def internal_error(what: str, exc: BaseException, verbose: bool) -> RawFinding:
+    """The `SW001` for a bug in a rule or in stackwise: what went wrong, and the traceback
+    with `verbose` (per-file and project rules alike)."""
     msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report it "
            "(`--verbose` adds the traceback)")
     if verbose:
         msg += "\n" + "".join(traceback.format_exception(exc))
-    return msg
+    return _sw("SW001", msg)
 
 
 def _suppress(source: Source | None) -> dict[str, list[str]]:
