@@ -13,6 +13,8 @@ import pytest
 
 from stackwise.engine.project_run import split
 
+from ..reliability.conftest import write_tree
+
 # A project with findings from two families of project rules: ASY101 (a blocking call reached
 # from async code) and TYP600 (a public function without parameter types), and an import
 # cycle (LAY702).
@@ -79,24 +81,18 @@ _SCRIPT = textwrap.dedent("""
         return got
     project_run._finish_child = answered
     parent = os.getpid()
-    if mode == "child-hangs":
-        project_run.PATIENCE_S = 1.0
+    if mode != "plain":  # TYP600 (in the child's group) dies or hangs there, not here
         import time
         from stackwise.rules.typing.typ600_untyped_parameter import UntypedPublicParameter
+        project_run.PATIENCE_S = 1.0
         check = UntypedPublicParameter.check_project
-        def hangs_in_child(self, project, report):
+        def misbehaves_in_child(self, project, report):
             if os.getpid() != parent:
+                if mode == "child-dies":
+                    os._exit(3)
                 time.sleep(30)  # far past the patience; ends soon if orphaned
             return check(self, project, report)
-        UntypedPublicParameter.check_project = hangs_in_child
-    if mode == "child-dies":
-        from stackwise.rules.typing.typ600_untyped_parameter import UntypedPublicParameter
-        check = UntypedPublicParameter.check_project
-        def dies_in_child(self, project, report):
-            if os.getpid() != parent:
-                os._exit(3)
-            return check(self, project, report)
-        UntypedPublicParameter.check_project = dies_in_child
+        UntypedPublicParameter.check_project = misbehaves_in_child
     def run(jobs):
         result = stackwise.check([root], root=root, use_cache=False, jobs=jobs)
         return [(f.path, f.line, f.code, f.message) for f in result.findings]
@@ -108,9 +104,7 @@ _SCRIPT = textwrap.dedent("""
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["plain", "child-dies", "child-hangs"])
 def test_two_processes_give_what_one_gives(tmp_path: Path, mode: str) -> None:
-    for rel, text in SHOP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_tree(tmp_path, SHOP)
     out = subprocess.run([sys.executable, "-c", _SCRIPT, str(tmp_path), mode],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -22,14 +22,12 @@ import marshal
 import os
 import select
 import signal
-import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from stackwise.engine.project import Project, ProjectReporter
+from stackwise.engine.runner import fork_is_safe
 from stackwise.rules._api import ProjectRule
 
 # How long the child may take beyond this process's own group (plus ten times that group's time)
@@ -47,7 +45,7 @@ def run_project_rules(project: Project, rules: Sequence[type[ProjectRule]], firs
                       verbose: bool, jobs: int) -> Findings:
     """Every rule's findings on `project`, by path, each path's list sorted; the files the rules
     read are added to `project.inputs`. `first` is where a rule's internal error is reported."""
-    groups = split(rules) if jobs > 1 and can_fork() else None
+    groups = split(rules) if jobs > 1 and fork_is_safe() else None
     if groups is None:
         return _sorted(run_group(project, rules, first, verbose))
     mine, theirs = groups
@@ -73,17 +71,11 @@ def run_group(project: Project, rules: Sequence[type[ProjectRule]], first: str,
         try:
             rule_cls().check_project(project, reporter)
         except Exception as exc:  # a rule bug must not stop the run
-            reporter.findings.setdefault(first, []).append(tuple(internal_error(
-                f"internal error in rule {rule_cls.code} (a project-wide rule)", exc, verbose)))
+            from stackwise.engine.extract import internal_error
+
+            reporter.findings.setdefault(first, []).append(internal_error(
+                f"internal error in rule {rule_cls.code} (a project-wide rule)", exc, verbose))
     return {k: [list(f) for f in v] for k, v in reporter.findings.items()}
-
-
-def internal_error(what: str, exc: Exception, verbose: bool) -> list[Any]:
-    msg = (f"{what}: {type(exc).__name__}: {exc}; the other rules still ran; please report "
-           "it (`--verbose` adds the traceback)")
-    if verbose:
-        msg += "\n" + "".join(traceback.format_exception(exc))
-    return [1, 1, 1, 1, "SW001", msg, "error", "", ()]
 
 
 def split(rules: Sequence[type[ProjectRule]]
@@ -105,17 +97,6 @@ def split(rules: Sequence[type[ProjectRule]]
     mine = [r for r in rules if side[_family(r.code)] == 0]
     theirs = [r for r in rules if side[_family(r.code)] == 1]
     return (mine, theirs) if mine and theirs else None
-
-
-def can_fork() -> bool:
-    """Whether a fork is safe here: Linux (macOS system libraries are not safe to use in a
-    forked child), and no other thread in this process as the OS counts them."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
 
 
 def _family(code: str) -> str:

@@ -176,6 +176,15 @@ def _os_threads() -> int:
         return 1
 
 
+def fork_is_safe() -> bool:
+    """Whether this process may `fork` (the analysis workers, the project rules' second
+    process): on Linux only (macOS system libraries are not safe in a forked child), and with
+    no other thread, which could hold a lock the child would wait on forever (an MCP server,
+    a test runner, an IDE; Python 3.12+ warns about it)."""
+    return sys.platform.startswith("linux") and max(
+        threading.active_count(), _os_threads()) == 1
+
+
 class _Workers:
     """Analyses a run's files: in this process, or on `jobs` worker processes started on first
     need and kept for the run's later batches (the files async code reaches come in rounds,
@@ -222,13 +231,9 @@ class _Workers:
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()
-        # fork is the fastest start, but forking a process that runs other threads (an MCP
-        # server, a test runner, an IDE) can deadlock the child, and Python 3.12+ warns about
-        # it: then the workers come from a clean server process instead. Outside Linux fork
-        # is not safe at all (macOS system libraries), so the server is used there too (or
-        # spawn, on Windows)
-        threaded = max(threading.active_count(), _os_threads()) > 1
-        forkable = sys.platform.startswith("linux") and not threaded and "fork" in methods
+        # fork is the fastest start; where it is not safe the workers come from a clean
+        # server process instead (or spawn, on Windows)
+        forkable = fork_is_safe() and "fork" in methods
         method = ("fork" if forkable else "forkserver" if "forkserver" in methods else None)
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context(method),
@@ -779,8 +784,9 @@ def _run_project_rules(
 ) -> tuple[dict[str, list[Any]], dict[str, str | None]]:
     """Run the project rules on every file's facts, or on a project already linked (on two
     processes when `jobs` allows it: `engine/project_run.py`)."""
+    from stackwise.engine.extract import internal_error
     from stackwise.engine.project import Project
-    from stackwise.engine.project_run import internal_error, run_project_rules
+    from stackwise.engine.project_run import run_project_rules
 
     files = facts.files if isinstance(facts, Project) else facts
     first = min(files) if files else ""  # where a project-wide internal error is reported
@@ -788,7 +794,7 @@ def _run_project_rules(
         project = facts if isinstance(facts, Project) else Project.link(facts, settings,
                                                                          root=root)
     except Exception as exc:  # a bug in the linker: report it, the per-file findings stand
-        return {first: [internal_error("internal error in stackwise while linking the project",
-                                       exc, verbose)]}, {}
+        return {first: [list(internal_error(
+            "internal error in stackwise while linking the project", exc, verbose))]}, {}
     findings = run_project_rules(project, rules, first, verbose, jobs)
     return findings, dict(project.inputs)
