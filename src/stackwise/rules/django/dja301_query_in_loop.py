@@ -40,6 +40,13 @@ def _advice(method: str, model: str, over: str) -> str:
             "(`filter(<field>__in=...)`) and group them, or `prefetch_related()` them")
 
 
+def _prefetch(lookup: str) -> str:
+    """The fix for a filtered related query per row: one prefetch of the filtered rows."""
+    rel = lookup.rsplit("__", 1)[-1]
+    return (f"prefetch the filtered rows once with `Prefetch(\"{lookup}\", queryset=..., "
+            f"to_attr=\"{rel}_list\")` and read the list")
+
+
 class QueryInLoop(ProjectRule):
     """
     ## What it does
@@ -145,16 +152,13 @@ class QueryInLoop(ProjectRule):
             end_line, end_col = ends[issue.index]
             shown = ".".join([loop["var"], *[p for p in acc_path[: issue.index + 1]
                                              if p != "*"]])
-            rel = issue.lookup.rsplit("__", 1)[-1]
             # a custom queryset method (`change_set.content()`) is only reported where nothing
             # was prefetched: one of its branches may return the prefetched rows unchanged
             when = ", even when prefetched" if acc_path[issue.index] in ALWAYS_QUERY else ""
             report.report(
                 self, path, line, col,
                 f"query per row: `{shown}` runs a new query for each row of the `{model}` "
-                f"queryset built at {where(resolved, path)}{when}; prefetch "
-                f"the filtered rows once with `Prefetch(\"{issue.lookup}\", queryset=..., "
-                f"to_attr=\"{rel}_list\")` and read the list",
+                f"queryset built at {where(resolved, path)}{when}; {_prefetch(issue.lookup)}",
                 end_line=end_line, end_column=end_col, function=fq,
                 chain=frames(Frame(resolved.path, resolved.line,
                                    short(resolved.function or fq)),
@@ -179,7 +183,6 @@ class QueryInLoop(ProjectRule):
             if issue is None or issue.kind != "query" or issue.index != len(item["path"]):
                 continue
             line, col, end_line, end_col = item["call"]
-            rel = issue.lookup.rsplit("__", 1)[-1]
             shown = item["shown"] if len(item["shown"]) <= 60 else f"{item['name']}(...)"
             hpath = graph.project.functions[fn][0]
             hline = graph.project.functions[fn][1].line
@@ -189,9 +192,7 @@ class QueryInLoop(ProjectRule):
                 self, path, line, col,
                 f"query per row: `{shown}` returns `{param}.{op}(...)` (`{short(fn)}` at "
                 f"{hpath}:{hline}), a new query for each row of the `{model}` queryset built "
-                f"at {where(resolved, path)}{at}, even when prefetched; prefetch the filtered "
-                f"rows once with `Prefetch(\"{issue.lookup}\", queryset=..., "
-                f"to_attr=\"{rel}_list\")` and read the list",
+                f"at {where(resolved, path)}{at}, even when prefetched; {_prefetch(issue.lookup)}",
                 end_line=end_line, end_column=end_col, function=fq,
                 chain=frames(Frame(resolved.path, resolved.line,
                                    short(resolved.function or fq)),
