@@ -723,10 +723,7 @@ class Graph:
     def _got_rows(self, desc: QS, attr: str) -> tuple[str, str] | None:
         """`related_rows` for a row fetched with `.get()` from the queryset `desc`."""
         model = self.root_model(desc)
-        rel = self.relation(model, attr) if model is not None else None
-        if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
-            return rel.target, rel.via if rel.kind == "rev_fk" else ""
-        return None
+        return self._many_rows(model, attr) if model is not None else None
 
     def _loop_row_rows(self, outer: QS, attr: str, depth: int,
                        fresh: bool = False) -> tuple[str, str] | None:
@@ -738,10 +735,7 @@ class Graph:
         if loop is None or loop.cov.rows != "instances" or (
                 not fresh and loop.cov.covers(attr, to_one=False)):
             return None
-        rel = self.relation(loop.model, attr)
-        if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
-            return rel.target, rel.via if rel.kind == "rev_fk" else ""
-        return None
+        return self._many_rows(loop.model, attr)
 
     def custom_queryset_method(self, model: str, name: str) -> bool:
         """Whether `name` is a method of `model`'s default manager (or its queryset class)
@@ -771,7 +765,12 @@ class Graph:
         model = self.models.get(found) if found is not None else None
         if model is None or model.abstract:
             return None
-        rel = self.relation(model.q, attr)
+        return self._many_rows(model.q, attr)
+
+    def _many_rows(self, model: str, attr: str) -> tuple[str, str] | None:
+        """(related model, its foreign key back to `model` for a reverse FK, else "") when
+        `attr` is a to-many relation of `model` with a known target."""
+        rel = self.relation(model, attr)
         if rel is not None and rel.kind in ("m2m", "rev_fk", "rev_m2m") and rel.target:
             return rel.target, rel.via if rel.kind == "rev_fk" else ""
         return None
