@@ -28,6 +28,15 @@ from typing import Any
 from stackwise.engine.context import FileContext
 from stackwise.engine.known_types import canonical
 from stackwise.engine.scope import Scope, child_nodes, import_target, walk
+from stackwise.rules.django._filter_tables import table_ops
+from stackwise.rules.django._held_rows import (
+    HELD,
+    ITEM,
+    held_rows_fact,
+    is_property,
+    may_return_item,
+    returned_item,
+)
 
 CLASSES = "django.classes"
 # the label root of `get_user_model().objects`: resolved to the model `AUTH_USER_MODEL` names
@@ -213,6 +222,7 @@ def class_fact(ctx: FileContext, node: ast.ClassDef, outer: Scope) -> dict[str, 
         out["ser"] = fields
     if mgrs:
         out["mgrs"] = mgrs
+    if order:  # also what a subclass assigns again (a filter table's attribute)
         out["order"] = order
     if attrs:
         out["attrs"] = attrs
@@ -505,6 +515,7 @@ class _Function:
         self.ploops: list[dict[str, Any]] = []
         self.argqs: list[list[Any]] = []  # calls passing querysets: [line, col, args, kwargs]
         self.refetch: list[dict[str, Any]] = []  # loop rows fetched again inside the loop
+        self.row_loops: list[_Loop] = []  # the loops recorded in `loops`, as they were met
         # the queryset each loop row variable iterates (None: not a known queryset), for a
         # custom queryset method called on the row's related manager (see _related_manager)
         self._loop_rows: dict[str, QS | None] = {}
@@ -683,6 +694,14 @@ class _Function:
                         spine.append(e)
                     e = f.value
                     continue
+                if isinstance(f, ast.Subscript) and len(e.args) == 1 and not e.keywords and (
+                        not isinstance(e.args[0], ast.Starred)):
+                    # `rows = FILTERS[status](rows)`: a table of filters keeps the rows
+                    table = table_ops(self, f)
+                    if table is not None:
+                        ops.extend(reversed(table))
+                        e = e.args[0]
+                        continue
                 if isinstance(f, ast.Name) and e.args and (
                         (len(e.args) == 1 and not e.keywords) or f.id == "sorted"):
                     callee = self.ctx.resolver.qualname(f, self.scope)
@@ -860,6 +879,7 @@ class _Function:
 
     def _record_loop(self, lp: _Loop) -> None:
         assert lp.var is not None
+        self.row_loops.append(lp)
         acc, bare, store = _accesses(self.ctx, lp.var, lp.body)
         iter_name = lp.iter.id if isinstance(lp.iter, ast.Name) else None
         self.loops.append({
@@ -1298,24 +1318,36 @@ def _loops_over_param(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -
 def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> dict[str, Any] | None:
     retq: dict[str, Any] | None = None
+    item: list[Any] | None = None
+    method = outer.kind == "class"
     if not isinstance(node, ast.AsyncFunctionDef):
         lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
         text = "\n".join(lines)
         if _RETURNS_METHOD.search(text):
-            retq = _returns_query(node, outer.kind == "class")
+            retq = _returns_query(node, method)
+        if method and may_return_item(text):
+            item = returned_item(node)  # `return component.addons_cache[event]`
         # `event.orders.filter(...)`: looped over here, or passed to a helper that loops
         if not any(h in text for h in _FUNCTION_HINTS) and not any(
                 h in text for h in _RELATED_HINTS) and not (
-                "for " in text and _loops_over_param(node, text)) and retq is None:
+                "for " in text and _loops_over_param(node, text)) and retq is None and (
+                item is None):
             return None
-    fact = _Function(ctx, node, outer).run()
-    if fact is not None and "ret" in fact and outer.kind == "class":
+    fn = _Function(ctx, node, outer)
+    fact = fn.run()
+    if fact is not None and "ret" in fact and method:
         _flag_variants(ctx, node, outer, fact)
-    if retq is not None:
+    held = held_rows_fact(fn, fn.row_loops) if method and is_property(node) else None
+    if retq is not None or item is not None or held is not None:
         if fact is None:
             fact = {"q": f"{outer.qualname}.{node.name}", "async": False, "line": node.lineno}
-        fact["retq"] = retq
-        fact["sig"] = _signature(node, outer.kind == "class")
+        if retq is not None:
+            fact["retq"] = retq
+            fact["sig"] = _signature(node, method)
+        if item is not None:
+            fact[ITEM] = item
+        if held is not None:
+            fact[HELD] = held
     return fact
 
 

@@ -17,6 +17,8 @@ from typing import Any
 from stackwise.engine.project import Project
 from stackwise.findings import Frame
 from stackwise.rules.django._extract import AUTH_USER, CLASSES, DJANGO_API, FUNCTIONS, QS
+from stackwise.rules.django._filter_tables import CLASS_ATTR
+from stackwise.rules.django._held_rows import held_rows
 
 # django-lifecycle's abstract model: `class LifecycleModel(LifecycleModelMixin, models.Model)`
 _LIFECYCLE = ("django_lifecycle.LifecycleModel", "django_lifecycle.models.LifecycleModel")
@@ -224,6 +226,9 @@ class Graph:
         # `owner.rel.all()` may read a prefetch the caller made: only DJA300 (reading relations
         # of the rows) follows it, not rules about the query itself
         self.related_all = False
+        # rows a queryset method hands out from a container property are followed (DJA300)
+        self.held_rows = False
+        self._names: dict[str, list[str]] | None = None  # see names_index
         self._bases: dict[str, list[tuple[str, str | None]]] = {}
         self.models: dict[str, Model] = {}
         self._labels = self._app_labels()
@@ -592,6 +597,10 @@ class Graph:
         if base is None:
             return None
         model, ops, owners, where = base
+        if self.held_rows:
+            held = held_rows(self, desc["ops"], owners, model, depth)
+            if held is not None:
+                return held
         cov = Coverage()
         if not self._apply(cov, ops + desc["ops"], owners, depth):
             return None
@@ -651,6 +660,9 @@ class Graph:
                 cov.shared.update(args)
             elif name in TRANSPARENT:
                 pass
+            elif name == CLASS_ATTR:  # a filter table read from a class attribute
+                if not self._class_attr_kept(args[0], args[1]):
+                    return False
             else:
                 found = self._method(owners, name)
                 if found is None or not found[0] or depth > 8:
@@ -785,6 +797,26 @@ class Graph:
             if ret is None or ret["root"][0] != "super":
                 return False
             return self._apply(cov, ret["ops"], [], 0)
+        return True
+
+    def names_index(self) -> dict[str, list[str]]:
+        """Every function and method of the project by its name (built when first asked)."""
+        if self._names is None:
+            self._names = {}
+            for q, (_path, fn) in self.project.functions.items():
+                self._names.setdefault(fn.name, []).append(q)
+        return self._names
+
+    def _class_attr_kept(self, cls: str, attr: str) -> bool:
+        """Whether no project subclass of `cls` assigns the class attribute `attr` again."""
+        project = self.project
+        if cls not in project.classes:
+            return False
+        for klass in project.classes:
+            if klass != cls and cls in project.mro(klass):
+                found = self.classes.get(klass)
+                if found is None or attr in found[1].get("order", ()):
+                    return False
         return True
 
     def class_attr(self, cls: str, name: str) -> Any:
@@ -997,7 +1029,7 @@ def shown_chain(model: str, desc: QS) -> str:
     """`Order.objects.filter().count()` for a queryset description rooted at a manager."""
     root = desc["root"]
     manager = root[2] if root[0] == "mgr" else (root[3] if root[0] == "label" else "objects")
-    ops = "".join(f".{op}()" for op, _ in desc["ops"] if op not in ("[]", "list"))
+    ops = "".join(f".{op}()" for op, _ in desc["ops"] if op not in ("[]", "list", CLASS_ATTR))
     return f"{model.rsplit('.', 1)[-1]}.{manager}{ops}"
 
 

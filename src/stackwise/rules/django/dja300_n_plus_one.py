@@ -93,6 +93,23 @@ class NPlusOneQuery(ProjectRule):
     any other package (django-model-utils' `InheritanceManager`...) leaves its model's
     querysets unknown.
 
+    A table of filters keeps the rows it is given: `rows = FILTERS[status](rows)`, where every
+    callable the subscript may give is a one-parameter lambda returning its parameter with
+    row-keeping query methods (`filter()`, `exclude()`, `order_by()`, `select_related()`...),
+    found in a dict, list or tuple literal, a comprehension over one, a local assigned once, a
+    module constant or a class attribute no project subclass assigns again. What any of them
+    selects counts as selected; a callable built by a call, a `def`, or `only()` leaves the
+    rows unknown.
+
+    Rows a custom queryset method hands out from a cached property are followed to the
+    queryset that loaded them: `def filter_event(self, component, event): return
+    component.addons_cache[event]`, where `addons_cache` is the only definition of that name
+    in the project, a `@property`/`@cached_property` that fills a local container
+    (`defaultdict(list)`, `{}`, `[]`) with the rows of one queryset loop
+    (`result[key].append(row)`) and returns it. What the subscripted item yields must be those
+    rows, constants or plain columns of them; any other value, a second loop, or another use
+    of the container leaves the rows unknown.
+
     A loop row fetched again inside the loop (`o = Order.objects.select_for_update().get(
     pk=o.pk)`) is a fresh instance on every iteration: a foreign key read from it after that
     lookup is one more query per iteration unless the lookup itself uses `select_related()`.
@@ -173,6 +190,7 @@ class NPlusOneQuery(ProjectRule):
         if not graph.models:
             return
         graph.related_all = True  # `event.orders.all()` rows are followed (see Graph)
+        graph.held_rows = True  # and rows handed out from a container property
         try:
             for fq, path, fact in checked_functions(graph):
                 for loop in fact.get("loops", ()):
@@ -186,6 +204,7 @@ class NPlusOneQuery(ProjectRule):
             self._drf(graph, report)
         finally:
             graph.related_all = False
+            graph.held_rows = False
 
     def _drf(self, graph: Graph, report: ProjectReporter) -> None:
         """Serializers fed by list views (`serializer_class` + `queryset`/`get_queryset()`)
