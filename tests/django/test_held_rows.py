@@ -108,3 +108,9 @@ def test_the_property_selecting_the_relation_keeps_it_silent(tmp_path: Path) -> 
     models = MODELS.replace('Hook.objects.filter(project__name=self.name)',
                             'Hook.objects.filter(project__name=self.name).select_related("owner")')
     assert _findings(tmp_path, models) == []
+
+
+def test_a_container_a_nested_function_can_change_is_not_followed(tmp_path: Path) -> None:
+    models = MODELS.replace("        return result\n",
+                            "        self.reset = lambda: result.clear()\n        return result\n")
+    assert _findings(tmp_path, models) == []

@@ -153,3 +153,19 @@ def test_parser_scopes_and_reads() -> None:
 ])
 def test_templates_django_rejects_are_not_analysed(source: str) -> None:
     assert parse(source) is None
+
+
+def test_a_library_tag_is_a_call_with_its_arguments() -> None:
+    nodes = parse('{% load shop_tags i18n %}{% trans "Hi" %}{% block main %}'
+                  '{% show_changes last_changes user=request.user in_email="yes" %}'
+                  '{% endblock %}')
+    assert nodes is not None
+    (call,) = nodes  # Django's own tags (load, trans, block) are not calls
+    assert (call.tag, call.arg, call.names) == ("call", "show_changes", ["", "user", "in_email"])
+    assert [e.var.parts if e.var else None for e in call.reads] == [
+        ("last_changes",), ("request", "user"), None]
+
+
+def test_a_call_whose_bits_are_no_expressions_is_left_out() -> None:
+    nodes = parse("{% show_changes last_changes|%}")
+    assert nodes == []

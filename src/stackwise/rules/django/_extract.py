@@ -37,6 +37,7 @@ from stackwise.rules.django._held_rows import (
     may_return_item,
     returned_item,
 )
+from stackwise.rules.django._template_tags import TAG, tag_fact
 
 CLASSES = "django.classes"
 # the label root of `get_user_model().objects`: resolved to the model `AUTH_USER_MODEL` names
@@ -355,9 +356,14 @@ def alias_fact(ctx: FileContext, node: ast.Assign, scope: Scope) -> dict[str, An
 # -- functions ----------------------------------------------------------------------------------
 
 
+_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_NOT_LOCAL = frozenset({ast.Lambda, ast.Import, ast.ImportFrom, ast.Constant})
+
+
 def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
-            method: bool) -> tuple[set[str], str | None]:
-    """Names a function binds (parameters, assignment and loop targets), and its `self`."""
+            method: bool) -> tuple[set[str], str | None, set[str]]:
+    """Names a function binds (parameters, assignment and loop targets), its `self`, and the
+    names its own body binds (outside nested functions and classes)."""
     args = node.args
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     names = {a.arg for a in params}
@@ -369,21 +375,25 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
         self_name = first[0].arg
         names.discard(self_name)
     stack: list[ast.AST] = list(node.body)
+    load = ast.Load
+    stored: set[str] = set()
     while stack:
         n = stack.pop()
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            names.add(n.id)
-        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(n.name)
+        cls = n.__class__
+        if cls is ast.Name:
+            if n.ctx.__class__ is not load:  # type: ignore[attr-defined]
+                stored.add(n.id)  # type: ignore[attr-defined]
             continue
-        elif isinstance(n, ast.Lambda):
+        if cls in _DEFS:
+            stored.add(n.name)  # type: ignore[attr-defined]
             continue
-        elif isinstance(n, ast.Import | ast.ImportFrom):
+        if cls in _NOT_LOCAL:
             continue  # imports inside the function are resolved like module-level ones
         stack.extend(child_nodes(n))
-    if self_name is not None and self_name in names:
+    names |= stored
+    if self_name is not None and self_name in stored:
         self_name = None  # `self` rebound: nothing is known about it
-    return names, self_name
+    return names, self_name, stored
 
 
 def _local_imports(ctx: FileContext,
@@ -455,7 +465,13 @@ class _Loop:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_LEAVES = frozenset({ast.Name, ast.Constant})
+_SCOPE_CLASSES = frozenset(_SCOPES)
+# what `_Function.run` acts on; `_walk` yields nothing else
+_RUN_NODES = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Call, ast.If,
+                        ast.While, ast.IfExp, ast.Assert, ast.UnaryOp})
 _COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_WALK_SPECIAL = frozenset({ast.For, ast.AsyncFor, ast.If, *_COMPS})  # see `_Function._walk`
 
 
 def _load_names(node: ast.AST) -> Iterator[ast.Name]:
@@ -473,6 +489,7 @@ class _Function:
         self.node = node
         self.is_async = isinstance(node, ast.AsyncFunctionDef)
         self.locals: set[str] = set()
+        self._stored: set[str] = set()  # names the body binds (see `_locals`)
         self.imports: dict[str, str] = {}
         self.self_name: str | None = None
         if node is None:  # a class-level expression: names resolve in the enclosing scope
@@ -488,7 +505,7 @@ class _Function:
                 # names resolve from the enclosing scope, whose bindings the engine already
                 # computed; the function's own bindings only matter for instance types (DJA302)
                 self.scope = outer
-            self.locals, self.self_name = _locals(node, bool(self.class_q))
+            self.locals, self.self_name, self._stored = _locals(node, bool(self.class_q))
             self.imports = _local_imports(ctx, node)
         self.env: dict[str, QS | None] = {}
         self.loops: list[dict[str, Any]] = []
@@ -509,8 +526,9 @@ class _Function:
         # queryset before `.get()`, so `event.orders.all()` knows nothing was prefetched
         self._got: dict[str, QS] = {}
         # parameters never rebound in the body: a loop over one of them is recorded in `ploops`
-        # (resolved with the querysets the callers pass), and only there
-        self._loop_params: frozenset[str] = frozenset()
+        # (resolved with the querysets the callers pass), and only there; found when a loop
+        # over something that is not a known queryset first asks (see `loop_params`)
+        self._loop_params: frozenset[str] | None = None if node is not None else frozenset()
         self._param_roots = False
         self.ploops: list[dict[str, Any]] = []
         self.argqs: list[list[Any]] = []  # calls passing querysets: [line, col, args, kwargs]
@@ -520,8 +538,30 @@ class _Function:
         # custom queryset method called on the row's related manager (see _related_manager)
         self._loop_rows: dict[str, QS | None] = {}
         self.assume: dict[str, bool] = {}  # a flag parameter's value for this pass
-        if node is not None:
-            self._loop_params = _unbound_params(node, self.self_name)
+
+    def _param_rooted(self, e: ast.expr) -> bool:
+        """Whether `e` (`rows`, `rows.filter(...)`) starts from a parameter's name."""
+        while isinstance(e, ast.Call | ast.Attribute | ast.Subscript):
+            e = e.func if isinstance(e, ast.Call) else e.value
+        if not isinstance(e, ast.Name) or self.node is None:
+            return False
+        a = self.node.args
+        return any(p.arg == e.id for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+
+    @property
+    def loop_params(self) -> frozenset[str]:
+        if self._loop_params is None:
+            node = self.node
+            assert node is not None
+            lines = self.ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
+            if any("nonlocal" in line or "global" in line for line in lines):
+                self._loop_params = _unbound_params(node, self.self_name)
+            else:  # what `_locals` saw bound in the body: no nested scope can rebind them
+                a = node.args
+                self._loop_params = frozenset(
+                    p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
+                    if p.arg not in self._stored and p.arg != self.self_name)
+        return self._loop_params
 
     @classmethod
     def class_level_qs(cls, ctx: FileContext, value: ast.expr, scope: Scope,
@@ -668,6 +708,7 @@ class _Function:
     def qs(self, expr: ast.expr, spine: list[ast.AST] | None = None) -> QS | None:
         """The queryset `expr` evaluates to, or None."""
         ops: list[list[Any]] = []
+        called: list[int] = []  # ops whose arguments are read once the root is known
         e: ast.expr = expr
         root: list[Any] | None = None
         base: QS | None = None
@@ -689,7 +730,8 @@ class _Function:
                         root = ["newqs", canonical(made)]
                         break
                 if isinstance(f, ast.Attribute):
-                    ops.append([f.attr, self._args(f.attr, e)])
+                    called.append(len(ops))
+                    ops.append([f.attr, e])
                     if spine is not None:
                         spine.append(e)
                     e = f.value
@@ -759,13 +801,15 @@ class _Function:
                     if base is None:
                         return None
                     break
-                if self._param_roots and e.id in self._loop_params:
+                if self._param_roots and e.id in self.loop_params:
                     root = ["param", e.id]
                     break
                 return None
             return None
         else:
             return None
+        for i in called:
+            ops[i][1] = self._args(ops[i][0], ops[i][1])
         ops.reverse()
         if any(op in EVALUATING for op, _ in ops[:-1]):
             return None  # `.get()` returned an instance (or a number): no longer a queryset
@@ -782,11 +826,15 @@ class _Function:
             (n, ()) for n in reversed(self.node.body)]
         while stack:
             node, loops = stack.pop()
-            yield node, loops
-            if isinstance(node, _SCOPES):
+            cls = node.__class__
+            if cls in _RUN_NODES:
+                yield node, loops
+            if cls in _SCOPE_CLASSES:
                 continue
             children: list[tuple[ast.AST, tuple[_Loop, ...]]] = []
-            if isinstance(node, ast.For | ast.AsyncFor):
+            if cls not in _WALK_SPECIAL:  # names and constants hold nothing `run` looks at
+                children = [(c, loops) for c in child_nodes(node) if c.__class__ not in _LEAVES]
+            elif isinstance(node, ast.For | ast.AsyncFor):
                 lp = self._make_loop(node, node.target, node.iter, list(node.body),
                                      "afor" if isinstance(node, ast.AsyncFor) else "for")
                 inner = (*loops, lp)
@@ -820,7 +868,7 @@ class _Function:
                 else:
                     children.append((node.elt, cur))
             else:
-                children = [(c, loops) for c in child_nodes(node)]
+                children = [(c, loops) for c in child_nodes(node) if c.__class__ not in _LEAVES]
             stack.extend(reversed(children))
 
     def _assumed(self, test: ast.expr) -> bool | None:
@@ -847,7 +895,7 @@ class _Function:
         desc = self.qs(rows)
         for n in names:
             self._loop_rows[n] = desc if n == var else None
-        if desc is None and var is not None and self._loop_params:
+        if desc is None and var is not None and self._param_rooted(rows) and self.loop_params:
             self._param_roots = True
             try:
                 pdesc = self.qs(rows)
@@ -887,10 +935,18 @@ class _Function:
             "qs": lp.qs, "acc": acc, "bare": bare, "store": store, "kind": lp.kind,
             "iter_name": iter_name,
         })
-        passes = self._passed_relations(lp)
-        if passes:
-            self.loops[-1]["passes"] = passes
-        self._record_refetch(lp)
+        # cheap text tests first: `helper(row.rel)` needs `(row.`, a re-fetch needs `row = `
+        lines = self.ctx.source.lines
+        node = lp.node
+        first = getattr(node, "lineno", 1)
+        text = "\n".join(lines[first - 1: getattr(node, "end_lineno", None) or first])
+        word = re.escape(lp.var)
+        if re.search(rf"[(,=]\s*{word}\.", text):
+            passes = self._passed_relations(lp)
+            if passes:
+                self.loops[-1]["passes"] = passes
+        if re.search(rf"\b{word}\s*=(?!=)", text):
+            self._record_refetch(lp)
 
     def _passed_relations(self, lp: _Loop) -> list[dict[str, Any]]:
         """`helper(row.rel)` / `self.helper(row.rel)` in the loop over `row`, whose result is
@@ -1283,17 +1339,20 @@ class _Function:
         call, or the right-hand side of `qs = qs.method(...)`."""
         allowed: set[int] = {id(n) for n in self._test_names}
         allowed |= {id(n) for n in self._self_derived}
-        counts: dict[str, int] = {}
+        loads: list[ast.Name] = []
         assert self.node is not None
-        for node in walk(self.node):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+        for node in walk(self.node):  # one walk: the loads, and `name.count()` receivers
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    loads.append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
                     node.func.attr in ("count", "exists")
                     and isinstance(node.func.value, ast.Name)):
                 allowed.add(id(node.func.value))
-        for node in walk(self.node):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and (
-                    id(node) not in allowed):
-                counts[node.id] = counts.get(node.id, 0) + 1
+        counts: dict[str, int] = {}
+        for name in loads:
+            if id(name) not in allowed:
+                counts[name.id] = counts.get(name.id, 0) + 1
         return counts
 
 
@@ -1308,11 +1367,11 @@ _RELATED_HINTS = (".all()", ".filter(", ".exclude(", ".order_by(")
 def _loops_over_param(node: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> bool:
     """Cheap text test: `in <parameter>` appears (`for row in rows`, a comprehension)."""
     args = node.args
-    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
-             if a.arg not in ("self", "cls")]
-    alternatives = "|".join(map(re.escape, names))
-    return bool(names) and re.search(
-        rf"\bin (?:{alternatives})\b(?!\s*[\[(])", text) is not None
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    return bool(names) and any(m.group(1) in names for m in _IN_NAME.finditer(text))
+
+
+_IN_NAME = re.compile(r"\bin (\w+)\b(?!\s*[\[(])")  # `in rows`, not `in rows[0]`
 
 
 def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -1333,11 +1392,14 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
                 "for " in text and _loops_over_param(node, text)) and retq is None and (
                 item is None):
             return None
-    fn = _Function(ctx, node, outer)
-    fact = fn.run()
+    fn, fact = analysed(ctx, node, outer)
     if fact is not None and "ret" in fact and method:
         _flag_variants(ctx, node, outer, fact)
     held = held_rows_fact(fn, fn.row_loops) if method and is_property(node) else None
+    if fact is not None and "ploops" in fact and not method:
+        tag = tag_fact(node)  # an inclusion or simple tag looping over a parameter
+        if tag is not None:
+            fact[TAG] = tag
     if retq is not None or item is not None or held is not None:
         if fact is None:
             fact = {"q": f"{outer.qualname}.{node.name}", "async": False, "line": node.lineno}
@@ -1351,7 +1413,25 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
     return fact
 
 
-_RETURNS_METHOD = re.compile(r"\breturn\s+(?:super\(\)\.)?\w+(?:\([^)]*\))?\.\w+\(")
+_ANALYSED = "django.analysed"  # `FileContext.shared` key: function node -> (_Function, fact)
+
+
+def analysed(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
+             outer: Scope) -> tuple[_Function, dict[str, Any] | None]:
+    """The function's analysis, run once per file for every collector that asks (the Django
+    facts, the template facts). `outer` is the scope the function is defined in; a class scope
+    built apart from the engine's is the same class."""
+    memo: dict[ast.AST, tuple[_Function, dict[str, Any] | None]] = ctx.shared.setdefault(
+        _ANALYSED, {})
+    found = memo.get(node)
+    if found is None:
+        fn = _Function(ctx, node, outer)
+        found = memo[node] = (fn, fn.run())
+    return found
+
+
+# (starting with the literal word, which the regex engine then searches for fast)
+_RETURNS_METHOD = re.compile(r"return\s+(?:super\(\)\.)?\w+(?:\([^)]*\))?\.\w+\(")
 # queryset methods that return a new queryset and, applied to a related manager, always query
 # (a prefetch of the relation cannot serve them)
 _QUERY_OPS = frozenset({"filter", "exclude", "order_by", "values", "values_list", "annotate",
@@ -1367,6 +1447,12 @@ def _returns_query(node: ast.FunctionDef, method: bool) -> dict[str, Any] | None
     args = node.args
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
     self_name = positional[0] if method and positional else None
+    params = frozenset({*positional, *(a.arg for a in args.kwonlyargs)} - {self_name or ""})
+    last = node.body[-1]
+    assert isinstance(last, ast.Return)
+    if _query_on_param(last.value, node.name, params, positional[1 if method else 0:],
+                       method) is None:
+        return None  # the last `return` already fails with every parameter allowed
     unbound = _unbound_params(node, self_name)
     found: list[tuple[str | None, str]] = []
     stack: list[ast.AST] = list(node.body)
@@ -1539,8 +1625,7 @@ def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) 
     test = node.test
     tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [
         test]
-    assigned = {sub.id for stmt in node.body for sub in walk(stmt)
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)}
+    assigned: set[str] | None = None  # names the body binds, once a test needs them
     for t in tests:
         if not (isinstance(t, ast.Compare) and len(t.ops) == 1
                 and isinstance(t.ops[0], ast.NotEq | ast.IsNot)):
@@ -1548,7 +1633,12 @@ def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) 
         sides = [t.left, t.comparators[0]]
         names = [s.id for s in sides if isinstance(s, ast.Name)]
         rows = [s for s in sides if not isinstance(s, ast.Name)]
-        if len(names) != 1 or len(rows) != 1 or names[0] not in assigned:
+        if len(names) != 1 or len(rows) != 1:
+            continue
+        if assigned is None:
+            assigned = {sub.id for stmt in node.body for sub in walk(stmt)
+                        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)}
+        if names[0] not in assigned:
             continue
         ch = _chain(rows[0])
         if ch is not None and ch[0].id in aliases:

@@ -144,7 +144,10 @@ def _name_value(fn: _Function, name: str) -> ast.expr | None:
     """What a name holds: a local assigned once and never changed, else a module constant."""
     if fn.node is not None and name in fn.locals:
         return _local_value(fn.node, name)
-    b = fn.ctx.resolver.lookup(name, fn.scope)
+    scope = fn.scope
+    if scope.kind == "class" and scope.parent is not None:
+        scope = scope.parent  # a method does not see the names of its class body
+    b = fn.ctx.resolver.lookup(name, scope)
     if b is None or b.kind != "var":
         return None
     return b.value

@@ -36,7 +36,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from stackwise.engine.scope import child_nodes
+from stackwise.engine.scope import child_nodes, walk
 
 if TYPE_CHECKING:
     from stackwise.rules.django._extract import _Function, _Loop
@@ -47,7 +47,7 @@ ITEM = "item"  # function fact: [attribute, subscripts] of `return obj.<attribut
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _EMPTY_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict"})
 _ADDERS = frozenset({"append", "add"})
-_RETURNS_ITEM = re.compile(r"\breturn\s+[\w.]+\.\w+\[")
+_RETURNS_ITEM = re.compile(r"return\s+[\w.]+\.\w+\[")  # a literal first: a fast search
 _MAX_LEVEL = 4
 
 
@@ -118,6 +118,9 @@ def held_rows_fact(fn: _Function, loops: list[_Loop]) -> dict[str, Any] | None:
         return None
     name = ret.value.id
     uses = [n for n in parents if isinstance(n, ast.Name) and n.id == name]
+    if any(isinstance(n, _SCOPES) and any(isinstance(sub, ast.Name) and sub.id == name
+                                          for sub in walk(n)) for n in parents):
+        return None  # a nested function or lambda may change it later
     made = 0
     loop: _Loop | None = None
     items: set[tuple[int, str, str]] = set()

@@ -26,13 +26,15 @@ from stackwise.rules.django._models import (
     Coverage,
     Graph,
     Hit,
+    PathIssue,
     Resolved,
     is_test_or_migration,
     short,
     walk_path,
 )
+from stackwise.rules.django._template_tags import bind, tag_index
 from stackwise.rules.django._templates import Expr, Node, Var, parse
-from stackwise.rules.django.collect_templates import TEMPLATES
+from stackwise.rules.django.collect_templates import ALTERNATIVES, TEMPLATES
 
 _LIST_VIEWS = frozenset({"django.views.generic.ListView", "django.views.generic.list.ListView"})
 _OBJECT_VIEWS = {
@@ -183,6 +185,8 @@ class TemplateChecker:
         self.templates = _Templates(graph, dirs)
         self.hits: list[Hit] = []
         self._done: set[tuple[str, int, int]] = set()
+        self._tags: dict[str, tuple[str, str, dict[str, Any]]] | None = None  # see tag_index
+        self._tag_fixes: set[tuple[str, int, str]] = set()
         self._fixes: set[tuple[str, str, str]] = set()
 
     # -- views -------------------------------------------------------------------------------
@@ -287,8 +291,9 @@ class TemplateChecker:
             src = Source("page_obj", resolved.model, resolved.cov, True, resolved, model_only,
                          frames)
             env["page_obj"] = Binding(src, (), "page")
-        self._extra_context(q, path, env, view)
-        self._render_names(names, env, view)
+        more = self._extra_context(q, path, env, view)
+        for each in (env, *more):
+            self._render_names(names, each, view)
 
     def _object_view(self, q: str, path: str, fact: dict[str, Any], suffix: str) -> None:
         found = self._generic_view(q, path, fact, _OBJECT_OVERRIDES, suffix)
@@ -299,12 +304,15 @@ class TemplateChecker:
         for name in ("object", chosen or self.graph.models[resolved.model].name.lower()):
             src = Source(name, resolved.model, resolved.cov, False, resolved, model_only, frames)
             env[name] = Binding(src, (), "row")
-        self._extra_context(q, path, env, view)
-        self._render_names(names, env, view)
+        more = self._extra_context(q, path, env, view)
+        for each in (env, *more):
+            self._render_names(names, each, view)
 
-    def _extra_context(self, q: str, path: str, env: Env, view: Frame) -> None:
-        """What the `get_context_data()` of the view and its bases add (the first one wins)."""
+    def _extra_context(self, q: str, path: str, env: Env, view: Frame) -> list[Env]:
+        """What the `get_context_data()` of the view and its bases add (the first one wins),
+        and, for a key set in exclusive branches, one more context per branch's value."""
         seen: set[str] = set()
+        branches: list[tuple[str, list[Binding]]] = []
         for c in self.graph.mro(q):
             entry = self.views.get(c)
             if entry is None:
@@ -314,8 +322,15 @@ class TemplateChecker:
                 if key in seen:
                     continue
                 seen.add(key)
-                env[key] = self._binding(key, value, cpath, f"{c}.get_context_data", view)
+                fn = f"{c}.get_context_data"
+                if value is not None and value[0] == ALTERNATIVES:
+                    env[key] = None
+                    found = [self._binding(key, v, cpath, fn, view) for v in value[1]]
+                    branches.append((key, [b for b in found if b is not None]))
+                else:
+                    env[key] = self._binding(key, value, cpath, fn, view)
         del path
+        return [{**env, key: b} for key, found in branches for b in found]
 
     def _binding(self, key: str, value: list[Any] | None, path: str, fn: str,
                  view: Frame) -> Binding | None:
@@ -385,6 +400,8 @@ class TemplateChecker:
                 self._include(node, env, at)
             elif tag == "regroup":
                 self._regroup(node, env, at)
+            elif tag == "call":
+                self._tag_call(node, env, at)
             else:
                 self._reads(node.reads, env, at)
                 for n in node.names:
@@ -406,6 +423,65 @@ class TemplateChecker:
         path, nodes = found
         frame = Frame(at.path, node.line, at.names[-1])
         self._walk(nodes, inner, _At(path, (*at.names, node.arg), (frame, *at.via)))
+
+    def _tag_call(self, node: Node, env: Env, at: _At) -> None:
+        """`{% show_changes last_changes %}`: a template tag of the project that loops over a
+        parameter reads relations from each row of what the template passes it."""
+        if self._tags is None:
+            self._tags = tag_index(self.graph)
+        found = self._tags.get(node.arg)
+        if found is None:
+            return
+        fq, path, fact = found
+        bound = bind(fact, node)
+        if bound is None:
+            return
+        call = Frame(at.path, node.line, at.names[-1])
+        for loop in fact.get("ploops", ()):
+            expr = bound.get(loop["param"])
+            row = self._iterate(expr, env) if expr is not None and not loop["ops"] else None
+            if row is None or not row.src.many:
+                continue
+            src = row.src
+            for acc_path, line, col, ends, store in loop["acc"]:
+                if store:
+                    acc_path = acc_path[:-1]
+                issue = walk_path(self.graph, src.model, src.cov, [*row.path, *acc_path])
+                index = issue.index - len(row.path) if issue is not None else -1
+                if issue is None or issue.kind == "query" or index < 0:
+                    continue
+                place = (path, line, col)
+                once = (path, int(loop["loop"][0]), issue.lookup)  # one fix covers the loop
+                if place in self._done or once in self._tag_fixes:
+                    continue
+                self._done.add(place)
+                self._tag_fixes.add(once)
+                self.hits.append(self._tag_hit(node, at, call, fq, path, loop, acc_path,
+                                               issue, index, line, col, ends[index], src))
+
+    def _tag_hit(self, node: Node, at: _At, call: Frame, fq: str, path: str,
+                 loop: dict[str, Any], acc_path: list[str], issue: PathIssue, index: int,
+                 line: int, col: int, end: list[int], src: Source) -> Hit:
+        upto = index + 1
+        if issue.kind == "prefetch" and upto < len(acc_path) and acc_path[upto].endswith("()"):
+            upto += 1
+        shown = ".".join([loop["var"], *[p for p in acc_path[:upto] if p != "*"]])
+        model = src.model.rsplit(".", 1)[-1]
+        passed = (f"the `{model}` rows of `{src.name}` that `{{% {node.arg} %}}` gets at "
+                  f"{at.path}:{node.line}")
+        if issue.kind == "deferred":
+            message = (f"`{shown}` was deferred on {passed} and is loaded by one query per row; "
+                       f"add `\"{issue.lookup}\"` to the `.only()` of the queryset at "
+                       f"{src.where()} (or drop it from `.defer()`)")
+        else:
+            method = "select_related" if issue.kind == "select" else "prefetch_related"
+            verb = "is loaded by one query" if issue.kind == "select" else "runs one query"
+            message = (f"N+1 query: `{shown}` {verb} per row of {passed}; "
+                       f"{src.fix(method, issue.lookup)}")
+        # from the queryset and the view to the tag call, then into the tag's loop
+        chain = _frames(*reversed(src.frames), *reversed(at.via), call,
+                        Frame(path, loop["loop"][0], short(fq)), Frame(path, line, short(fq)))
+        return Hit(path, line, col, message, fq, chain, end[0], end[1])
 
     def _regroup(self, node: Node, env: Env, at: _At) -> None:
         seq = node.reads[0]

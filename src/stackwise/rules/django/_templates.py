@@ -304,16 +304,17 @@ def parse_expr(text: str, line: int, column: int) -> Expr:
 class Node:
     """A node of the template: what it reads, what it binds and its children."""
 
-    tag: str  # "var", "for", "with", "include", "regroup", "ifchanged", "tag", "block"
+    tag: str  # "var", "for", "with", "include", "regroup", "ifchanged", "tag", "block", "call"
     line: int
     column: int
     reads: list[Expr] = field(default_factory=list)
     body: list[Node] = field(default_factory=list)
     other: list[Node] = field(default_factory=list)  # `{% empty %}`/`{% else %}` branch
     # for: loop variables; with/blocktranslate/include: names bound to `reads` in order;
-    # regroup/`as` targets: the name bound
+    # regroup/`as` targets: the name bound; call: each argument's keyword ("" if positional)
     names: list[str] = field(default_factory=list)
-    # include: the template name when it is a literal; for: `reversed`; include: `only`
+    # include: the template name when it is a literal; call: the tag's name; for: `reversed`;
+    # include: `only`
     arg: str = ""
     flag: bool = False
 
@@ -327,6 +328,19 @@ _ENDS = {
 }
 _IF_OPERATORS = frozenset({"and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">=",
                            "=", "<>"})
+
+
+# tags of Django itself (builtins, i18n, l10n, tz, static, cache): never a project's tag
+_DJANGO_TAGS = frozenset({
+    "autoescape", "endautoescape", "block", "endblock", "csrf_token", "debug", "extends",
+    "load", "lorem", "now", "resetcycle", "spaceless", "endspaceless", "templatetag",
+    "verbatim", "endverbatim", "querystring", "partialdef", "endpartialdef", "partial",
+    "trans", "translate", "language", "endlanguage", "get_current_language",
+    "get_current_language_bidi", "get_available_languages", "get_language_info",
+    "get_language_info_list", "localize", "endlocalize", "localtime", "endlocaltime",
+    "timezone", "endtimezone", "get_current_timezone", "static", "get_static_prefix",
+    "get_media_prefix", "cache", "endcache",
+})
 
 
 def _kwarg_key(bit: str) -> str | None:
@@ -492,7 +506,28 @@ class _Parser:
         bound = [args[k + 1][0] for k in range(len(args) - 1) if args[k][0] == "as"]
         if bound:
             return Node("tag", tok.line, tok.column, [], names=bound[-1:])
-        return None
+        return self.call(command, args, tok)
+
+    def call(self, command: str, args: list[tuple[str, int]], tok: Token) -> Node | None:
+        """A tag of a library (`{% show_changes last_changes user=user %}`): its arguments as
+        expressions, with the `name=` of each keyword argument ("" for positional ones), in
+        case it is a template tag of the project; None when a bit is not an expression."""
+        if command in _DJANGO_TAGS:
+            return None
+        keys: list[str] = []
+        values: list[Expr] = []
+        try:
+            for bit, at in args:
+                key = _kwarg_key(bit)
+                if key is None:
+                    keys.append("")
+                    values.append(self.expr(tok, bit, at))
+                else:
+                    keys.append(key)
+                    values.append(self.expr(tok, bit[len(key) + 1:], at + len(key) + 1))
+        except TemplateError:
+            return None
+        return Node("call", tok.line, tok.column, values, names=keys, arg=command)
 
     def kwargs(self, bits: list[tuple[str, int]], tok: Token,
                legacy: bool) -> tuple[list[str], list[Expr]]:

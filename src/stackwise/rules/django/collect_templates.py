@@ -12,7 +12,9 @@ Contributes `django.templates` facts (plain data), one entry per:
   built from `__file__`: `{"k": "dirs", "dirs": [[levels up from the file, [parts]], ...]}`.
 
 A context entry is `[kind, queryset description, line]`: kind "qs" for rows, "one" for an object
-fetched with `.get()`/`get_object_or_404()` (its queryset is described).
+fetched with `.get()`/`get_object_or_404()` (its queryset is described). A key
+`get_context_data()` sets once in each branch of an `if`/`elif`/`else` is `["alt", [entry or
+None, ...]]`: the template is checked with each branch's value.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import Any, ClassVar
 
 from stackwise.engine.context import FileContext
 from stackwise.engine.known_types import canonical
-from stackwise.engine.scope import Scope
+from stackwise.engine.scope import Scope, walk
 from stackwise.rules._api import FactCollector
-from stackwise.rules.django._extract import EVALUATING, QS, _Function
+from stackwise.rules.django._extract import EVALUATING, QS, _Function, analysed
 from stackwise.rules.django._models import is_test_or_migration
 
 TEMPLATES = "django.templates"
+# a context entry set in exclusive branches: [ALTERNATIVES, [entry or None per branch]]
+ALTERNATIVES = "alt"
 
 RENDERERS = {
     # callee -> (index of the template name, index of the context) among positional arguments
@@ -203,22 +207,59 @@ def _view_fact(ctx: FileContext, node: ast.ClassDef) -> dict[str, Any] | None:
 def _context_data(ctx: FileContext, node: ast.FunctionDef, scope: Scope) -> dict[str, Any]:
     """Querysets `get_context_data()` adds: `context["k"] = qs`, `context.update(k=qs)`,
     `super().get_context_data(k=qs, **kwargs)`."""
-    fn = _Function(ctx, node, scope)
-    fn.run()
-    pairs: list[tuple[str, ast.expr]] = []
-    for sub in ast.walk(node):
+    fn, _fact = analysed(ctx, node, scope)
+    sets: dict[str, list[tuple[ast.expr, ast.AST]]] = {}
+    for sub in walk(node):
         if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(
                 sub.targets[0], ast.Subscript):
             key = _str(sub.targets[0].slice)
             if key is not None:
-                pairs.append((key, sub.value))
+                sets.setdefault(key, []).append((sub.value, sub))
         elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
                 sub.func.attr in ("update", "get_context_data")):
-            pairs += _call_pairs(sub)
+            for key, value in _call_pairs(sub):
+                sets.setdefault(key, []).append((value, sub))
     out: dict[str, Any] = {}
-    for key, value in pairs:
-        out[key] = _entry(ctx, fn, node, value) if key not in out else None
+    parents: dict[ast.AST, ast.AST] | None = None
+    for key, found in sets.items():
+        if len(found) == 1:
+            out[key] = _entry(ctx, fn, node, found[0][0])
+            continue
+        if parents is None:
+            parents = {c: n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
+        if _exclusive([where for _, where in found], parents):
+            # set once in each branch of an `if`: each branch's value, as alternatives
+            out[key] = [ALTERNATIVES, [_entry(ctx, fn, node, value) for value, _ in found]]
+        else:
+            out[key] = None  # set twice on one path: which value reaches the template is unclear
     return out
+
+
+def _exclusive(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether no two of `nodes` can run on one path: for every pair, the innermost statement
+    holding both is an `if` with one in its body and the other in its `else` (an `elif`)."""
+    def path(n: ast.AST) -> list[ast.AST]:
+        out = [n]
+        while out[-1] in parents:
+            out.append(parents[out[-1]])
+        return out[::-1]
+
+    paths = [path(n) for n in nodes]
+    for i, a in enumerate(paths):
+        for b in paths[i + 1:]:
+            k = 0
+            while k < min(len(a), len(b)) and a[k] is b[k]:
+                k += 1
+            if k == 0 or k >= min(len(a), len(b)):
+                return False
+            top = a[k - 1]
+            if not isinstance(top, ast.If):
+                return False
+            sides = {id(c) for c in top.body}, {id(c) for c in top.orelse}
+            if not ((id(a[k]) in sides[0] and id(b[k]) in sides[1]) or (
+                    id(a[k]) in sides[1] and id(b[k]) in sides[0])):
+                return False
+    return True
 
 
 # -- render() calls -----------------------------------------------------------------------------
@@ -245,13 +286,14 @@ def _call_pairs(call: ast.Call) -> list[tuple[str, ast.expr]]:
 def _render_facts(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> list[dict[str, Any]]:
     calls: list[tuple[ast.Call, str, ast.expr | None]] = []
-    fn: _Function | None = None
-    for sub in ast.walk(node):
+    scope = outer  # where `_Function` resolves names: the function's own scope if async
+    if isinstance(node, ast.AsyncFunctionDef):
+        scope = Scope("function", node, f"{outer.qualname}.{node.name}", outer, is_async=True,
+                      class_qualname=outer.qualname if outer.kind == "class" else "")
+    for sub in walk(node):
         if not isinstance(sub, ast.Call):
             continue
-        if fn is None:
-            fn = _Function(ctx, node, outer)
-        callee = canonical(ctx.resolver.qualname(sub.func, fn.scope) or "")
+        callee = canonical(ctx.resolver.qualname(sub.func, scope) or "")
         spec = RENDERERS.get(callee)
         if spec is None:
             continue
@@ -265,9 +307,9 @@ def _render_facts(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
         name = _str(tpl)
         if name is not None:
             calls.append((sub, name, context))
-    if not calls or fn is None:
+    if not calls:
         return []
-    fn.run()
+    fn, _fact = analysed(ctx, node, outer)
     out: list[dict[str, Any]] = []
     for call, name, context in calls:
         pairs = _context_pairs(node, context)
@@ -295,7 +337,7 @@ def _context_pairs(func: ast.AST, context: ast.expr | None) -> list[tuple[str, a
         return []
     var = context.id
     pairs: list[tuple[str, ast.expr]] = []
-    for sub in ast.walk(func):
+    for sub in walk(func):
         if isinstance(sub, ast.Assign) and len(sub.targets) == 1:
             t = sub.targets[0]
             if isinstance(t, ast.Name) and t.id == var:
@@ -323,7 +365,7 @@ def _context_pairs(func: ast.AST, context: ast.expr | None) -> list[tuple[str, a
 def _entry(ctx: FileContext, fn: _Function, func: ast.AST, value: ast.expr) -> list[Any] | None:
     """[kind, queryset description, line] for a context value, or None when unknown."""
     if isinstance(value, ast.Name):
-        assigned = [sub.value for sub in ast.walk(func) if isinstance(sub, ast.Assign)
+        assigned = [sub.value for sub in walk(func) if isinstance(sub, ast.Assign)
                     and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name)
                     and sub.targets[0].id == value.id]
         if len(assigned) == 1:

@@ -121,7 +121,8 @@ class NPlusOneQuery(ProjectRule):
       aside) passes a queryset of a project model there (`order_rows(Order.objects.filter(
       ...))`). One call site passing anything else (a list, a queryset of a custom method we
       cannot read, `*args`), no call site at all, or a decorator that may call it otherwise
-      (`@register.simple_tag`) keeps it silent. The finding sits on the read and names the
+      keeps it silent (a `@register.simple_tag` is read through the templates that call it,
+      below). The finding sits on the read and names the
       call site whose queryset lacks the relation.
 
     * Django REST framework: a list view (`ListAPIView`, `ModelViewSet`, ... with
@@ -155,9 +156,16 @@ class NPlusOneQuery(ProjectRule):
       rows read a relation (`{% for c in object.comments.all %}{{ c.author }}`). Templates
       are found like Django finds them (literal `DIRS` in the settings, then each app's
       `templates/` folder) and parsed with a lexer that matches Django's; `{% include %}`,
-      `{% with %}` and `{% regroup %}` are followed. The finding sits on the template line and
-      names the queryset to fix. Inline suppression comments do not work in templates: use
-      `per-file-ignores`.
+      `{% with %}` and `{% regroup %}` are followed. A context key `get_context_data()` sets
+      once in each branch of an `if`/`elif`/`else` is checked with each branch's queryset. The
+      finding sits on the template line and names the queryset to fix. Inline suppression
+      comments do not work in templates: use `per-file-ignores`.
+    * Template tags of the project: an inclusion or simple tag (`@register.inclusion_tag`,
+      `@register.simple_tag`, `takes_context` and `name=` understood) that loops over one of its
+      parameters and reads a relation per row, called from a template with rows the view's
+      context holds (`{% show_changes last_changes user=user %}`). The arguments bind to the
+      parameters as Django binds them; the finding sits on the read in the tag and names the
+      template line and the queryset to fix. A tag name two libraries define is skipped.
 
     ## Why it matters
     Each read of an unloaded relation runs one query. A page listing 50 books that shows each
