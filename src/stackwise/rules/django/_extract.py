@@ -357,13 +357,24 @@ def alias_fact(ctx: FileContext, node: ast.Assign, scope: Scope) -> dict[str, An
 
 
 _DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
-_NOT_LOCAL = frozenset({ast.Lambda, ast.Import, ast.ImportFrom, ast.Constant})
+_NOT_LOCAL = frozenset({ast.Import, ast.ImportFrom, ast.Constant})
 
 
-def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
-            method: bool) -> tuple[set[str], str | None, set[str]]:
-    """Names a function binds (parameters, assignment and loop targets), its `self`, and the
-    names its own body binds (outside nested functions and classes)."""
+@dataclass
+class _Body:
+    """What one walk of a function's own body (outside nested scopes) finds."""
+
+    names: set[str]  # parameters, assignment and loop targets, nested definitions
+    self_name: str | None
+    stored: set[str]  # what the body binds
+    loads: list[ast.Name] = field(default_factory=list)  # every name read
+    counted: list[ast.Name] = field(default_factory=list)  # receivers of `.count()`/`.exists()`
+    nested: list[ast.AST] = field(default_factory=list)  # nested functions, classes, lambdas
+
+
+def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> _Body:
+    """Names a function binds (parameters, assignment and loop targets), its `self`, the names
+    its own body binds (outside nested functions and classes) and the names it reads."""
     args = node.args
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     names = {a.arg for a in params}
@@ -376,24 +387,36 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef,
         names.discard(self_name)
     stack: list[ast.AST] = list(node.body)
     load = ast.Load
-    stored: set[str] = set()
+    body = _Body(names, self_name, set())
+    stored, loads, nested = body.stored, body.loads, body.nested
     while stack:
         n = stack.pop()
         cls = n.__class__
         if cls is ast.Name:
             if n.ctx.__class__ is not load:  # type: ignore[attr-defined]
                 stored.add(n.id)  # type: ignore[attr-defined]
+            else:
+                loads.append(n)  # type: ignore[arg-type]
             continue
         if cls in _DEFS:
             stored.add(n.name)  # type: ignore[attr-defined]
+            nested.append(n)
+            continue
+        if cls is ast.Lambda:
+            nested.append(n)
             continue
         if cls in _NOT_LOCAL:
             continue  # imports inside the function are resolved like module-level ones
+        if cls is ast.Call:
+            f = n.func  # type: ignore[attr-defined]
+            if f.__class__ is ast.Attribute and f.attr in ("count", "exists") and (
+                    f.value.__class__ is ast.Name):
+                body.counted.append(f.value)
         stack.extend(child_nodes(n))
     names |= stored
     if self_name is not None and self_name in stored:
-        self_name = None  # `self` rebound: nothing is known about it
-    return names, self_name, stored
+        body.self_name = None  # `self` rebound: nothing is known about it
+    return body
 
 
 def _local_imports(ctx: FileContext,
@@ -490,6 +513,7 @@ class _Function:
         self.is_async = isinstance(node, ast.AsyncFunctionDef)
         self.locals: set[str] = set()
         self._stored: set[str] = set()  # names the body binds (see `_locals`)
+        self._body = _Body(set(), None, set())
         self.imports: dict[str, str] = {}
         self.self_name: str | None = None
         if node is None:  # a class-level expression: names resolve in the enclosing scope
@@ -505,7 +529,9 @@ class _Function:
                 # names resolve from the enclosing scope, whose bindings the engine already
                 # computed; the function's own bindings only matter for instance types (DJA302)
                 self.scope = outer
-            self.locals, self.self_name, self._stored = _locals(node, bool(self.class_q))
+            self._body = _locals(node, bool(self.class_q))
+            self.locals, self.self_name = self._body.names, self._body.self_name
+            self._stored = self._body.stored
             self.imports = _local_imports(ctx, node)
         self.env: dict[str, QS | None] = {}
         self.loops: list[dict[str, Any]] = []
@@ -1339,16 +1365,23 @@ class _Function:
         call, or the right-hand side of `qs = qs.method(...)`."""
         allowed: set[int] = {id(n) for n in self._test_names}
         allowed |= {id(n) for n in self._self_derived}
-        loads: list[ast.Name] = []
-        assert self.node is not None
-        for node in walk(self.node):  # one walk: the loads, and `name.count()` receivers
-            if isinstance(node, ast.Name):
-                if isinstance(node.ctx, ast.Load):
-                    loads.append(node)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
-                    node.func.attr in ("count", "exists")
-                    and isinstance(node.func.value, ast.Name)):
-                allowed.add(id(node.func.value))
+        node = self.node
+        assert node is not None
+        body = self._body  # the own body's loads; nested scopes and the signature walked here
+        loads = list(body.loads)
+        allowed.update(id(n) for n in body.counted)
+        rest: list[ast.AST] = [*body.nested, node.args, *node.decorator_list]
+        if node.returns is not None:
+            rest.append(node.returns)
+        for top in rest:
+            for sub in walk(top):
+                if isinstance(sub, ast.Name):
+                    if isinstance(sub.ctx, ast.Load):
+                        loads.append(sub)
+                elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
+                        sub.func.attr in ("count", "exists")
+                        and isinstance(sub.func.value, ast.Name)):
+                    allowed.add(id(sub.func.value))
         counts: dict[str, int] = {}
         for name in loads:
             if id(name) not in allowed:
