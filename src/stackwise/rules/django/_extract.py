@@ -503,6 +503,12 @@ def _load_names(node: ast.AST) -> Iterator[ast.Name]:
             yield sub
 
 
+def enclosing(outer: Scope) -> Scope:
+    """Where the names of a function defined in `outer` resolve, but for its own: a method's
+    body does not see the names of its class body, so a class gives way to what holds it."""
+    return outer.parent if outer.kind == "class" and outer.parent is not None else outer
+
+
 class _Function:
     """Analyses one function body in source order, following local queryset variables."""
 
@@ -510,6 +516,7 @@ class _Function:
                  outer: Scope, class_q: str = "") -> None:
         self.ctx = ctx
         self.node = node
+        self.class_scope = outer if outer.kind == "class" else None  # a method's class body
         self.is_async = isinstance(node, ast.AsyncFunctionDef)
         self.locals: set[str] = set()
         self._stored: set[str] = set()  # names the body binds (see `_locals`)
@@ -528,7 +535,7 @@ class _Function:
             if not self.is_async:
                 # names resolve from the enclosing scope, whose bindings the engine already
                 # computed; the function's own bindings only matter for instance types (DJA302)
-                self.scope = outer
+                self.scope = enclosing(outer)
             self._body = _locals(node, bool(self.class_q))
             self.locals, self.self_name = self._body.names, self._body.self_name
             self._stored = self._body.stored

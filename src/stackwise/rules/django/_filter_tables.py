@@ -144,10 +144,7 @@ def _name_value(fn: _Function, name: str) -> ast.expr | None:
     """What a name holds: a local assigned once and never changed, else a module constant."""
     if fn.node is not None and name in fn.locals:
         return _local_value(fn.node, name)
-    scope = fn.scope
-    if scope.kind == "class" and scope.parent is not None:
-        scope = scope.parent  # a method does not see the names of its class body
-    b = fn.ctx.resolver.lookup(name, scope)
+    b = fn.ctx.resolver.lookup(name, fn.scope)  # (a method's scope skips its class body)
     if b is None or b.kind != "var":
         return None
     return b.value
@@ -175,8 +172,8 @@ def _local_value(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast
 def _class_value(fn: _Function, attr: str) -> ast.expr | None:
     """`self.<attr>` read in a method: the value of the one class-body assignment of `attr`,
     when no method of the class assigns `self.<attr>` (which would shadow it)."""
-    scope = fn.scope if fn.scope.kind == "class" else fn.scope.parent
-    if scope is None or scope.kind != "class" or scope.qualname != fn.class_q:
+    scope = fn.class_scope
+    if scope is None or scope.qualname != fn.class_q:
         return None
     b = fn.ctx.resolver.bindings(scope).get(attr)
     if b is None or b.kind != "var" or b.value is None:

@@ -26,7 +26,7 @@ from stackwise.engine.context import FileContext
 from stackwise.engine.known_types import canonical
 from stackwise.engine.scope import Scope, walk
 from stackwise.rules._api import FactCollector
-from stackwise.rules.django._extract import EVALUATING, QS, _Function, analysed
+from stackwise.rules.django._extract import EVALUATING, QS, _Function, analysed, enclosing
 from stackwise.rules.django._models import is_test_or_migration
 
 TEMPLATES = "django.templates"
@@ -286,7 +286,7 @@ def _call_pairs(call: ast.Call) -> list[tuple[str, ast.expr]]:
 def _render_facts(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> list[dict[str, Any]]:
     calls: list[tuple[ast.Call, str, ast.expr | None]] = []
-    scope = outer  # where `_Function` resolves names: the function's own scope if async
+    scope = enclosing(outer)  # where `_Function` resolves names: its own scope if async
     if isinstance(node, ast.AsyncFunctionDef):
         scope = Scope("function", node, f"{outer.qualname}.{node.name}", outer, is_async=True,
                       class_qualname=outer.qualname if outer.kind == "class" else "")
