@@ -169,3 +169,15 @@ def test_a_library_tag_is_a_call_with_its_arguments() -> None:
 def test_a_call_whose_bits_are_no_expressions_is_left_out() -> None:
     nodes = parse("{% show_changes last_changes|%}")
     assert nodes == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([
+    "{% show a %}", "{% show a=b c %}", "{% show a= %}", "{% show =a %}", "{% show a|f:'x' %}",
+    "{% show 'q %}", "{% for x in y %}", "{% endfor %}", "{% if a %}", "{% endif %}", "{{ a.b }}",
+    "{% with a=b %}", "{% endwith %}", "{% tag x as y %}", "x", "\n", "{%", "%}", "=", "'",
+]), max_size=10))
+def test_the_parser_never_raises(parts: list[str]) -> None:
+    # a template it cannot read is None (skipped); anything else is a list of nodes
+    nodes = parse("".join(parts))
+    assert nodes is None or isinstance(nodes, list)
