@@ -37,6 +37,9 @@ from stackwise.rules.django._held_rows import (
     may_return_item,
     returned_item,
 )
+from stackwise.rules.django._syntax import SCOPES as _SCOPES
+from stackwise.rules.django._syntax import node_lines, own_nodes
+from stackwise.rules.django._syntax import stores as _stores
 from stackwise.rules.django._template_tags import TAG, tag_fact
 
 CLASSES = "django.classes"
@@ -372,6 +375,15 @@ class _Body:
     nested: list[ast.AST] = field(default_factory=list)  # nested functions, classes, lambdas
 
 
+def _counted(call: ast.Call) -> ast.Name | None:
+    """`name` of `name.count()` / `name.exists()`."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in ("count", "exists") and isinstance(
+            f.value, ast.Name):
+        return f.value
+    return None
+
+
 def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> _Body:
     """Names a function binds (parameters, assignment and loop targets), its `self`, the names
     its own body binds (outside nested functions and classes) and the names it reads."""
@@ -408,10 +420,9 @@ def _locals(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> _Body
         if cls in _NOT_LOCAL:
             continue  # imports inside the function are resolved like module-level ones
         if cls is ast.Call:
-            f = n.func  # type: ignore[attr-defined]
-            if f.__class__ is ast.Attribute and f.attr in ("count", "exists") and (
-                    f.value.__class__ is ast.Name):
-                body.counted.append(f.value)
+            receiver = _counted(n)  # type: ignore[arg-type]
+            if receiver is not None:
+                body.counted.append(receiver)
         stack.extend(child_nodes(n))
     names |= stored
     if self_name is not None and self_name in stored:
@@ -423,8 +434,7 @@ def _local_imports(ctx: FileContext,
                    node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
     """`from .models import Book` written inside the function: name -> qualified name."""
     out: dict[str, str] = {}
-    lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
-    if not any("import" in line for line in lines):
+    if not any("import" in line for line in node_lines(ctx, node)):
         return out
     for n in walk(node):
         if isinstance(n, ast.ImportFrom):
@@ -487,7 +497,6 @@ class _Loop:
     iter_kind: list[Any] = field(default_factory=list)
 
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _LEAVES = frozenset({ast.Name, ast.Constant})
 _SCOPE_CLASSES = frozenset(_SCOPES)
 # what `_Function.run` acts on; `_walk` yields nothing else
@@ -509,6 +518,16 @@ def enclosing(outer: Scope) -> Scope:
     return outer.parent if outer.kind == "class" and outer.parent is not None else outer
 
 
+def names_scope(node: ast.FunctionDef | ast.AsyncFunctionDef, outer: Scope) -> Scope:
+    """Where `_Function` resolves the names of a function defined in `outer`. A sync function's
+    names resolve from the enclosing scope, whose bindings the engine already computed (its own
+    bindings only matter for instance types, DJA302, in async code)."""
+    if not isinstance(node, ast.AsyncFunctionDef):
+        return enclosing(outer)
+    return Scope("function", node, f"{outer.qualname}.{node.name}", outer, is_async=True,
+                 class_qualname=outer.qualname if outer.kind == "class" else "")
+
+
 class _Function:
     """Analyses one function body in source order, following local queryset variables."""
 
@@ -519,7 +538,6 @@ class _Function:
         self.class_scope = outer if outer.kind == "class" else None  # a method's class body
         self.is_async = isinstance(node, ast.AsyncFunctionDef)
         self.locals: set[str] = set()
-        self._stored: set[str] = set()  # names the body binds (see `_locals`)
         self._body = _Body(set(), None, set())
         self.imports: dict[str, str] = {}
         self.self_name: str | None = None
@@ -530,15 +548,9 @@ class _Function:
         else:
             self.class_q = outer.qualname if outer.kind == "class" else ""
             self.qualname = f"{outer.qualname}.{node.name}"
-            self.scope = Scope("function", node, self.qualname, outer,
-                               is_async=self.is_async, class_qualname=self.class_q)
-            if not self.is_async:
-                # names resolve from the enclosing scope, whose bindings the engine already
-                # computed; the function's own bindings only matter for instance types (DJA302)
-                self.scope = enclosing(outer)
+            self.scope = names_scope(node, outer)
             self._body = _locals(node, bool(self.class_q))
             self.locals, self.self_name = self._body.names, self._body.self_name
-            self._stored = self._body.stored
             self.imports = _local_imports(ctx, node)
         self.env: dict[str, QS | None] = {}
         self.loops: list[dict[str, Any]] = []
@@ -586,14 +598,13 @@ class _Function:
         if self._loop_params is None:
             node = self.node
             assert node is not None
-            lines = self.ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
-            if any("nonlocal" in line or "global" in line for line in lines):
+            if any("nonlocal" in line or "global" in line for line in node_lines(self.ctx, node)):
                 self._loop_params = _unbound_params(node, self.self_name)
             else:  # what `_locals` saw bound in the body: no nested scope can rebind them
                 a = node.args
                 self._loop_params = frozenset(
                     p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
-                    if p.arg not in self._stored and p.arg != self.self_name)
+                    if p.arg not in self._body.stored and p.arg != self.self_name)
         return self._loop_params
 
     @classmethod
@@ -969,10 +980,7 @@ class _Function:
             "iter_name": iter_name,
         })
         # cheap text tests first: `helper(row.rel)` needs `(row.`, a re-fetch needs `row = `
-        lines = self.ctx.source.lines
-        node = lp.node
-        first = getattr(node, "lineno", 1)
-        text = "\n".join(lines[first - 1: getattr(node, "end_lineno", None) or first])
+        text = "\n".join(node_lines(self.ctx, lp.node))
         word = re.escape(lp.var)
         if re.search(rf"[(,=]\s*{word}\.", text):
             passes = self._passed_relations(lp)
@@ -992,17 +1000,7 @@ class _Function:
         parents: dict[ast.AST, ast.AST] = {}
         if isinstance(lp.node, _COMPS):  # `[.. for row in rows for x in helper(row.rel)]`
             parents.update((gen.iter, gen) for gen in lp.node.generators)
-        calls: list[ast.Call] = []
-        stack = list(lp.body)
-        while stack:
-            n = stack.pop()
-            if isinstance(n, _SCOPES):
-                continue
-            if isinstance(n, ast.Call):
-                calls.append(n)
-            for c in child_nodes(n):
-                parents[c] = n
-                stack.append(c)
+        calls = [n for n in own_nodes(lp.body, parents) if isinstance(n, ast.Call)]
         out: list[dict[str, Any]] = []
         for call in calls:
             func = call.func
@@ -1385,10 +1383,8 @@ class _Function:
                 if isinstance(sub, ast.Name):
                     if isinstance(sub.ctx, ast.Load):
                         loads.append(sub)
-                elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (
-                        sub.func.attr in ("count", "exists")
-                        and isinstance(sub.func.value, ast.Name)):
-                    allowed.add(id(sub.func.value))
+                elif isinstance(sub, ast.Call) and (receiver := _counted(sub)) is not None:
+                    allowed.add(id(receiver))
         counts: dict[str, int] = {}
         for name in loads:
             if id(name) not in allowed:
@@ -1420,8 +1416,7 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
     item: list[Any] | None = None
     method = outer.kind == "class"
     if not isinstance(node, ast.AsyncFunctionDef):
-        lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
-        text = "\n".join(lines)
+        text = "\n".join(node_lines(ctx, node))
         if _RETURNS_METHOD.search(text):
             retq = _returns_query(node, method)
         if method and may_return_item(text):
@@ -1435,7 +1430,7 @@ def function_fact(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
     fn, fact = analysed(ctx, node, outer)
     if fact is not None and "ret" in fact and method:
         _flag_variants(ctx, node, outer, fact)
-    held = held_rows_fact(fn, fn.row_loops) if method and is_property(node) else None
+    held = held_rows_fact(fn) if method and is_property(node) else None
     if fact is not None and "ploops" in fact and not method:
         tag = tag_fact(node)  # an inclusion or simple tag looping over a parameter
         if tag is not None:
@@ -1640,23 +1635,6 @@ def _first_rebinding(body: list[ast.stmt] | list[ast.AST],
             if any(_stores(s, var) for s in b):
                 return None  # bound another way inside the block
     return None
-
-
-def _stores(node: ast.AST, var: str) -> bool:
-    """Whether `node` binds `var` (outside nested scopes)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name) and n.id == var and isinstance(n.ctx, ast.Store | ast.Del):
-            return True
-        if isinstance(n, ast.MatchAs | ast.MatchStar) and n.name == var:
-            return True
-        if isinstance(n, _SCOPES):
-            if getattr(n, "name", None) == var:
-                return True
-            continue
-        stack.extend(child_nodes(n))
-    return False
 
 
 def _change_guard(node: ast.If, aliases: dict[str, list[str]] | frozenset[str]) -> bool:

@@ -36,7 +36,8 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from stackwise.engine.scope import child_nodes, walk
+from stackwise.engine.scope import walk
+from stackwise.rules.django._syntax import SCOPES, own_nodes, stores
 
 if TYPE_CHECKING:
     from stackwise.rules.django._extract import _Function, _Loop
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 HELD = "held"  # function fact: the rows a property returns in a container
 ITEM = "item"  # function fact: [attribute, subscripts] of `return obj.<attribute>[k]...`
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _EMPTY_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict"})
 _ADDERS = frozenset({"append", "add"})
 _RETURNS_ITEM = re.compile(r"return\s+[\w.]+\.\w+\[")  # a literal first: a fast search
@@ -80,17 +80,10 @@ def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[
     parents: dict[ast.AST, ast.AST] = {}
     returns: list[ast.Return] = []
     yields = False
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        n = stack.pop()
-        if isinstance(n, _SCOPES):
-            continue
+    for n in own_nodes(node.body, parents):
         if isinstance(n, ast.Return):
             returns.append(n)
         yields = yields or isinstance(n, ast.Yield | ast.YieldFrom)
-        for c in child_nodes(n):
-            parents[c] = n
-            stack.append(c)
     if yields or len(returns) != 1 or returns[0] is not node.body[-1]:
         return parents, None
     return parents, returns[0]
@@ -106,11 +99,11 @@ def is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def held_rows_fact(fn: _Function, loops: list[_Loop]) -> dict[str, Any] | None:
+def held_rows_fact(fn: _Function) -> dict[str, Any] | None:
     """The rows a property returns in the local container it fills from one queryset loop:
     {"qs": the loop's queryset, "items": [[level, kind, column]...] of what iterating each
     level yields}, or None."""
-    node = fn.node
+    node, loops = fn.node, fn.row_loops
     if node is None or not loops:
         return None
     parents, ret = _own_nodes(node)
@@ -118,7 +111,7 @@ def held_rows_fact(fn: _Function, loops: list[_Loop]) -> dict[str, Any] | None:
         return None
     name = ret.value.id
     uses = [n for n in parents if isinstance(n, ast.Name) and n.id == name]
-    if any(isinstance(n, _SCOPES) and any(isinstance(sub, ast.Name) and sub.id == name
+    if any(isinstance(n, SCOPES) and any(isinstance(sub, ast.Name) and sub.id == name
                                           for sub in walk(n)) for n in parents):
         return None  # a nested function or lambda may change it later
     made = 0
@@ -225,22 +218,10 @@ def _loop_of(name: ast.Name, parents: dict[ast.AST, ast.AST],
     while up is not None:
         for lp in loops:
             if lp.node is up and lp.var == name.id and lp.kind == "for" and not any(
-                    _binds(b, name.id) for b in lp.body):
+                    stores(b, name.id) for b in lp.body):
                 return lp
         up = parents.get(up)
     return None
-
-
-def _binds(node: ast.AST, var: str) -> bool:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name) and n.id == var and not isinstance(n.ctx, ast.Load):
-            return True
-        if isinstance(n, _SCOPES):
-            continue
-        stack.extend(child_nodes(n))
-    return False
 
 
 # -- the project side ---------------------------------------------------------------------------

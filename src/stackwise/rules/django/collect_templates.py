@@ -24,10 +24,11 @@ from typing import Any, ClassVar
 
 from stackwise.engine.context import FileContext
 from stackwise.engine.known_types import canonical
-from stackwise.engine.scope import Scope, walk
+from stackwise.engine.scope import Scope, child_nodes, walk
 from stackwise.rules._api import FactCollector
-from stackwise.rules.django._extract import EVALUATING, QS, _Function, analysed, enclosing
+from stackwise.rules.django._extract import EVALUATING, QS, _Function, analysed, names_scope
 from stackwise.rules.django._models import is_test_or_migration
+from stackwise.rules.django._syntax import node_lines
 
 TEMPLATES = "django.templates"
 # a context entry set in exclusive branches: [ALTERNATIVES, [entry or None per branch]]
@@ -90,8 +91,7 @@ class TemplateFacts(FactCollector):
                 ctx.add_fact(TEMPLATES, fact)
             return
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        lines = ctx.source.lines[node.lineno - 1: node.end_lineno or node.lineno]
-        if not any(h in line for line in lines for h in _HINTS):
+        if not any(h in line for line in node_lines(ctx, node) for h in _HINTS):
             return
         for fact in _render_facts(ctx, node, outer):
             ctx.add_fact(TEMPLATES, fact)
@@ -226,7 +226,7 @@ def _context_data(ctx: FileContext, node: ast.FunctionDef, scope: Scope) -> dict
             out[key] = _entry(ctx, fn, node, found[0][0])
             continue
         if parents is None:
-            parents = {c: n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
+            parents = {c: n for n in walk(node) for c in child_nodes(n)}
         if _exclusive([where for _, where in found], parents):
             # set once in each branch of an `if`: each branch's value, as alternatives
             out[key] = [ALTERNATIVES, [_entry(ctx, fn, node, value) for value, _ in found]]
@@ -286,10 +286,7 @@ def _call_pairs(call: ast.Call) -> list[tuple[str, ast.expr]]:
 def _render_facts(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef,
                   outer: Scope) -> list[dict[str, Any]]:
     calls: list[tuple[ast.Call, str, ast.expr | None]] = []
-    scope = enclosing(outer)  # where `_Function` resolves names: its own scope if async
-    if isinstance(node, ast.AsyncFunctionDef):
-        scope = Scope("function", node, f"{outer.qualname}.{node.name}", outer, is_async=True,
-                      class_qualname=outer.qualname if outer.kind == "class" else "")
+    scope = names_scope(node, outer)  # resolve names as `_Function` will
     for sub in walk(node):
         if not isinstance(sub, ast.Call):
             continue
